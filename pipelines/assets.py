@@ -1,0 +1,219 @@
+"""Assets: documents in, passages, one fact table per kind, findings out.
+
+Each asset reads its inputs from the warehouse, calls pure functions in `transforms/` or
+`quality/`, and writes its table in one transaction, so any asset can be re-run alone.
+"""
+
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipelines.reading import documents_frame, list_inbox, read_document
+from pipelines.resources import DUCKDB_POOL, DocumentStoreResource, WarehouseResource
+from quality.rules import run_rules
+from transforms.facts import EXTRACTOR_VERSION, FACT_KINDS, extract_kind
+from transforms.passages import split_passages
+from warehouse.connection import query_frame
+from warehouse.loads import (
+    FACT_TABLES,
+    insert_documents,
+    known_document_ids,
+    read_table,
+    replace_rows,
+    upsert_findings,
+    with_fact_ids,
+)
+
+PREVIEW_ROWS = 10
+
+DOCUMENTS_KEY = dg.AssetKey(["raw", "documents"])
+PASSAGES_KEY = dg.AssetKey(["staging", "passages"])
+FINDINGS_KEY = dg.AssetKey(["marts", "findings"])
+
+
+def fact_key(kind: str) -> dg.AssetKey:
+    return dg.AssetKey(["staging", FACT_TABLES[kind]])
+
+
+def markdown_table(frame: pl.DataFrame, columns: list[str], rows: int = PREVIEW_ROWS) -> str:
+    """The first rows of `frame` as a Markdown table, for previews in the Dagster UI."""
+    shown = frame.select([c for c in columns if c in frame.columns]).head(rows)
+    if shown.is_empty():
+        return "_no rows_"
+
+    def cell(value: object) -> str:
+        text = "" if value is None else str(value)
+        return (text[:117] + "...") if len(text) > 120 else text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * shown.width]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in shown.rows()]
+    return "\n".join(lines)
+
+
+def _preview(frame: pl.DataFrame, columns: list[str]) -> dg.MetadataValue:
+    return dg.MetadataValue.md(markdown_table(frame, columns))
+
+
+@dg.asset(
+    key=DOCUMENTS_KEY,
+    group_name="ingest",
+    kinds={"python", "duckdb"},
+    pool=DUCKDB_POOL,
+)
+def raw_documents(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, document_store: DocumentStoreResource
+) -> dg.MaterializeResult:
+    """Every document dropped into the inbox, once: keyed by the SHA-256 of its bytes, raw bytes kept.
+
+    A document that cannot be read (empty, binary, undecodable, truncated, too large, a PDF that
+    does not parse) is recorded as rejected with the reason; the others load and the run goes on.
+    """
+    files = list_inbox(Path(document_store.inbox))
+    with warehouse.connect() as con:
+        known = known_document_ids(con)
+    reads = [
+        r for path in files
+        if (r := read_document(path, max_bytes=document_store.max_bytes, known=known)) is not None
+    ]
+    for r in reads:
+        if r.data is not None:
+            document_store.keep_raw(r.row["doc_id"], r.data)
+        if r.row["status"] == "rejected":
+            context.log.warning(f"rejected {r.row['error']}")
+    docs = documents_frame([r.row for r in reads])
+    loaded = docs.filter(pl.col("status") == "loaded")
+    with warehouse.connect() as con:
+        added = insert_documents(con, docs, loaded.select("doc_id", "text"), dt.datetime.now(dt.UTC))
+        totals = con.execute("SELECT status, count(*) FROM documents GROUP BY status").fetchall()
+    counts = dict(totals)
+    return dg.MaterializeResult(
+        metadata={
+            "files_in_inbox": len(files),
+            "new_documents": added,
+            "new_rejected": docs.filter(pl.col("status") == "rejected").height,
+            "loaded_total": counts.get("loaded", 0),
+            "rejected_total": counts.get("rejected", 0),
+            "dagster/row_count": sum(counts.values()),
+            "preview": _preview(docs, ["path", "format", "title", "published", "status", "error"]),
+        }
+    )
+
+
+def _loaded_documents(warehouse: WarehouseResource) -> pl.DataFrame:
+    with warehouse.connect() as con:
+        return query_frame(
+            con,
+            """
+            SELECT d.doc_id, d.title, d.published, t.text
+            FROM documents d JOIN document_texts t USING (doc_id)
+            WHERE d.status = 'loaded' ORDER BY d.doc_id
+            """,
+        )
+
+
+@dg.asset(
+    key=PASSAGES_KEY,
+    deps=[DOCUMENTS_KEY],
+    group_name="extract",
+    kinds={"polars", "duckdb"},
+    pool=DUCKDB_POOL,
+)
+def passages(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Each document cut into sentences, list items and table rows, with character offsets.
+
+    The unit facts are read from: every fact points at one passage and quotes it.
+    """
+    frame = split_passages(_loaded_documents(warehouse).select("doc_id", "text"))
+    with warehouse.connect() as con:
+        replace_rows(con, "passages", frame)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": frame.height,
+            "documents": frame["doc_id"].n_unique(),
+            "preview": _preview(frame, ["passage_id", "start", "end", "text"]),
+        }
+    )
+
+
+_FACT_DESCRIPTIONS = {
+    "valuation": "Market sizes as documents state them (\"USD 544 million in 2024\"), in currency units.",
+    "growth_rate": "Compound annual growth rates stated for a market, with the period where stated.",
+    "capacity": "Plant capacities and production figures, attributed to company, facility or country.",
+    "company": "Companies named in the documents' player lists, with their country where stated.",
+    "regional_share": "Shares a region, country or company holds of production, output, capacity or demand.",
+}
+
+
+def build_fact_asset(kind: str) -> dg.AssetsDefinition:
+    """One staging asset per fact kind; they share everything but the extractor they call."""
+
+    @dg.asset(
+        key=fact_key(kind),
+        name=None,
+        deps=[PASSAGES_KEY],
+        group_name="extract",
+        kinds={"polars", "duckdb"},
+        pool=DUCKDB_POOL,
+        description=_FACT_DESCRIPTIONS[kind] + " Each row keeps its quote and offsets into its document.",
+        code_version=EXTRACTOR_VERSION,
+    )
+    def _fact_asset(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        docs = _loaded_documents(warehouse)
+        with warehouse.connect() as con:
+            passage_frame = read_table(con, "passages")
+        facts = with_fact_ids(kind, extract_kind(kind, passage_frame, docs), EXTRACTOR_VERSION)
+        with warehouse.connect() as con:
+            replace_rows(con, FACT_TABLES[kind], facts)
+        shown = [c for c in facts.columns if c not in ("fact_id", "doc_id", "passage_id", "start", "end")]
+        return dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": facts.height,
+                "documents": facts["doc_id"].n_unique(),
+                "preview": _preview(facts, shown),
+            }
+        )
+
+    return _fact_asset
+
+
+fact_assets = [build_fact_asset(kind) for kind in FACT_KINDS]
+
+
+def read_facts(warehouse: WarehouseResource) -> dict[str, pl.DataFrame]:
+    with warehouse.connect() as con:
+        return {kind: read_table(con, table) for kind, table in FACT_TABLES.items()}
+
+
+@dg.asset(
+    key=FINDINGS_KEY,
+    deps=[fact_key(kind) for kind in FACT_KINDS],
+    group_name="quality",
+    kinds={"polars", "duckdb"},
+    pool=DUCKDB_POOL,
+)
+def findings(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Figures that disagree, from every consistency rule, kept across runs.
+
+    A finding stays `open` while its evidence is in the warehouse and turns `resolved` when it is
+    gone; `first_seen` and `last_seen` say when.
+    """
+    raised = run_rules(read_facts(warehouse))
+    with warehouse.connect() as con:
+        counts = upsert_findings(con, raised, dt.datetime.now(dt.UTC))
+        open_count = con.execute("SELECT count(*) FROM findings WHERE status = 'open'").fetchone()[0]
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": open_count,
+            "raised": counts["raised"],
+            "new": counts["new"],
+            "resolved": counts["resolved"],
+            "preview": _preview(raised, ["rule", "severity", "subject", "message"]),
+        }
+    )
+
+
+def all_asset_keys() -> list[str]:
+    return [k.to_user_string() for k in (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY)]
