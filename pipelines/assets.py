@@ -11,8 +11,9 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.reading import documents_frame, list_inbox, read_document
+from pipelines.reading import ReadDocument, documents_frame, list_inbox, read_document
 from pipelines.resources import DUCKDB_POOL, DocumentStoreResource, WarehouseResource
+from quality.consensus import consensus_tables
 from quality.rules import run_rules
 from transforms.facts import EXTRACTOR_VERSION, FACT_KINDS, extract_kind
 from transforms.passages import split_passages
@@ -32,6 +33,7 @@ PREVIEW_ROWS = 10
 DOCUMENTS_KEY = dg.AssetKey(["raw", "documents"])
 PASSAGES_KEY = dg.AssetKey(["staging", "passages"])
 FINDINGS_KEY = dg.AssetKey(["marts", "findings"])
+CONSENSUS_KEY = dg.AssetKey(["marts", "consensus"])
 
 
 def fact_key(kind: str) -> dg.AssetKey:
@@ -78,6 +80,24 @@ def raw_documents(
         r for path in files
         if (r := read_document(path, max_bytes=document_store.max_bytes, known=known)) is not None
     ]
+    counts = ingest_reads(context, reads, warehouse, document_store)
+    return dg.MaterializeResult(
+        metadata={"files_in_inbox": len(files), **counts,
+                  "preview": _preview(documents_frame([r.row for r in reads]),
+                                      ["path", "format", "title", "published", "status", "error"])}
+    )
+
+
+def ingest_reads(
+    context: dg.AssetExecutionContext | dg.OpExecutionContext,
+    reads: list[ReadDocument],
+    warehouse: WarehouseResource,
+    document_store: DocumentStoreResource,
+) -> dict[str, int]:
+    """Keep raw bytes, log rejections and add new documents in one transaction; any source uses this.
+
+    Returns counts for the materialization metadata.
+    """
     for r in reads:
         if r.data is not None:
             document_store.keep_raw(r.row["doc_id"], r.data)
@@ -87,19 +107,14 @@ def raw_documents(
     loaded = docs.filter(pl.col("status") == "loaded")
     with warehouse.connect() as con:
         added = insert_documents(con, docs, loaded.select("doc_id", "text"), dt.datetime.now(dt.UTC))
-        totals = con.execute("SELECT status, count(*) FROM documents GROUP BY status").fetchall()
-    counts = dict(totals)
-    return dg.MaterializeResult(
-        metadata={
-            "files_in_inbox": len(files),
-            "new_documents": added,
-            "new_rejected": docs.filter(pl.col("status") == "rejected").height,
-            "loaded_total": counts.get("loaded", 0),
-            "rejected_total": counts.get("rejected", 0),
-            "dagster/row_count": sum(counts.values()),
-            "preview": _preview(docs, ["path", "format", "title", "published", "status", "error"]),
-        }
-    )
+        counts = dict(con.execute("SELECT status, count(*) FROM documents GROUP BY status").fetchall())
+    return {
+        "new_documents": added,
+        "new_rejected": docs.filter(pl.col("status") == "rejected").height,
+        "loaded_total": counts.get("loaded", 0),
+        "rejected_total": counts.get("rejected", 0),
+        "dagster/row_count": sum(counts.values()),
+    }
 
 
 def _loaded_documents(warehouse: WarehouseResource) -> pl.DataFrame:
@@ -183,8 +198,23 @@ fact_assets = [build_fact_asset(kind) for kind in FACT_KINDS]
 
 
 def read_facts(warehouse: WarehouseResource) -> dict[str, pl.DataFrame]:
+    """Every fact table by kind, plus `documents` (loaded documents with their text) for the rules."""
+    facts = {"documents": _loaded_documents_with_paths(warehouse)}
     with warehouse.connect() as con:
-        return {kind: read_table(con, table) for kind, table in FACT_TABLES.items()}
+        facts.update({kind: read_table(con, table) for kind, table in FACT_TABLES.items()})
+    return facts
+
+
+def _loaded_documents_with_paths(warehouse: WarehouseResource) -> pl.DataFrame:
+    with warehouse.connect() as con:
+        return query_frame(
+            con,
+            """
+            SELECT d.doc_id, d.path, d.source, d.title, d.publisher, d.published, t.text
+            FROM documents d JOIN document_texts t USING (doc_id)
+            WHERE d.status = 'loaded' ORDER BY d.doc_id
+            """,
+        )
 
 
 @dg.asset(
@@ -215,5 +245,33 @@ def findings(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
+@dg.asset(
+    key=CONSENSUS_KEY,
+    deps=[fact_key("valuation"), fact_key("regional_share")],
+    group_name="quality",
+    kinds={"polars", "duckdb"},
+    pool=DUCKDB_POOL,
+)
+def consensus(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """What the sources agree on: one consensus market size per market and year, one share per region,
+    metric and year, each with its spread and number of independent sources, and each source's
+    reliability weight (CRH truth discovery). Query the views `market_size_consensus` and
+    `regional_share_consensus`; a value is marked consensus only with three or more sources.
+    """
+    values, weights = consensus_tables(read_facts(warehouse))
+    with warehouse.connect() as con:
+        replace_rows(con, "consensus_values", values)
+        replace_rows(con, "source_reliability", weights)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": values.height,
+            "with_consensus": values.filter(pl.col("is_consensus")).height,
+            "sources": weights["source"].n_unique(),
+            "preview": _preview(values, ["kind", "subject", "metric", "year", "consensus_value", "n_sources"]),
+        }
+    )
+
+
 def all_asset_keys() -> list[str]:
-    return [k.to_user_string() for k in (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY)]
+    keys = (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY)
+    return [k.to_user_string() for k in keys]

@@ -64,6 +64,38 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 1 if rejected.height else 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    import polars as pl
+
+    from pipelines.reading import extract_from_paths
+    from quality.rules import run_rules
+
+    files, shown = _expand(args.paths)
+    docs, _, facts = extract_from_paths(files, shown)
+    loaded = docs.filter(pl.col("status") == "loaded").unique("doc_id", maintain_order=True)
+    documents = loaded.select("doc_id", "path", "source", "title", "publisher", "published", "text")
+    found = run_rules({**facts, "documents": documents})
+    doc_path = dict(zip(docs["doc_id"], docs["path"], strict=True))
+    for row in found.sort("severity", "rule", "subject", nulls_last=True).iter_rows(named=True):
+        record = {
+            "rule": row["rule"],
+            "severity": row["severity"],
+            "subject": row["subject"],
+            "message": row["message"],
+            "docs": [doc_path.get(d, d) for d in row["doc_ids"]],
+            "quotes": row["quotes"],
+        }
+        sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+    rejected = docs.filter(pl.col("status") == "rejected")
+    for error in rejected["error"]:
+        print(f"marketintel check: error: {error}", file=sys.stderr)
+    severities = set(found["severity"])
+    failing = {"warn": {"warn", "error"}, "error": {"error"}}.get(args.fail_on or "", set())
+    if severities & failing:
+        return 3
+    return 1 if rejected.height else 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from pipelines.evaluation import format_report, run_eval
 
@@ -140,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("paths", nargs="+", help="document files or folders")
     extract.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (jsonl)")
     extract.set_defaults(func=cmd_extract)
+
+    check = sub.add_parser("check", help="extract and run every consistency rule over documents, as one corpus")
+    check.add_argument("paths", nargs="+", help="document files or folders")
+    check.add_argument("--format", choices=["jsonl"], default="jsonl", help="output format (jsonl)")
+    check.add_argument("--fail-on", choices=["warn", "error"],
+                       help="exit with status 3 when a finding of this severity or worse is raised")
+    check.set_defaults(func=cmd_check)
 
     evaluate = sub.add_parser("eval", help="score extraction against a labelled corpus")
     evaluate.add_argument(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import paths
-from pipelines.assets import fact_assets, findings, passages, raw_documents
+from pipelines.assets import consensus, fact_assets, findings, passages, raw_documents
 from pipelines.checks import rule_checks
 from pipelines.resources import DocumentStoreResource, WarehouseResource
 
-all_assets = [raw_documents, passages, *fact_assets, findings]
+all_assets = [raw_documents, passages, *fact_assets, findings, consensus]
 
 refresh_job = dg.define_asset_job(
     name="refresh_warehouse",

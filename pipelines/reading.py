@@ -22,6 +22,7 @@ DOCUMENT_ROW_SCHEMA = {
     "source": pl.String,
     "path": pl.String,
     "title": pl.String,
+    "publisher": pl.String,
     "published": pl.Date,
     "format": pl.String,
     "size_bytes": pl.Int64,
@@ -75,17 +76,30 @@ def read_document(path: Path, source: str = "file", max_bytes: int = MAX_DOCUMEN
         row.update(status="rejected", error=f"{shown}: {reason}")
         row["doc_id"] = row["doc_id"] or content_id(shown.encode())  # unreadable: keyed by its path
         return None if row["doc_id"] in known else ReadDocument(row, None)
+    return document_from_bytes(path.name, data, source=source, shown_as=shown, max_bytes=max_bytes, known=known)
+
+
+def document_from_bytes(name: str, data: bytes, source: str, shown_as: str, max_bytes: int = MAX_DOCUMENT_BYTES,
+                        known: set[str] | frozenset[str] = frozenset()) -> ReadDocument | None:
+    """Parse bytes that came from anywhere (a file, a web page, a filing) into a documents row.
+
+    `name` gives the format hint (its suffix), `shown_as` is the path or URL recorded and quoted in
+    errors. Returns None when the content was ingested before (its id is in `known`).
+    """
+    row: dict = {key: None for key in DOCUMENT_ROW_SCHEMA}
+    row.update(source=source, path=shown_as)
     doc_id = content_id(data)
     if doc_id in known:
         return None
-    row.update(doc_id=doc_id, size_bytes=len(data), format=detect_format(path.name, data))
+    row.update(doc_id=doc_id, size_bytes=len(data), format=detect_format(name, data))
     try:
-        parsed = parse_document(path.name, data, max_bytes=max_bytes)
+        parsed = parse_document(name, data, max_bytes=max_bytes)
     except DocumentError as exc:
-        row.update(status="rejected", error=f"{shown}: {exc.reason}")
+        row.update(status="rejected", error=f"{shown_as}: {exc.reason}")
         return ReadDocument(row, data)
     row.update(
         title=parsed.title,
+        publisher=parsed.publisher,
         published=parsed.published,
         format=parsed.format,
         status="loaded",

@@ -10,6 +10,8 @@ import polars as pl
 from quality.cagr import cagr_mismatches
 from quality.findings import conform_findings, empty_findings
 
+# Fact kind -> frame (transforms.facts.FACT_SCHEMAS columns, plus fact_id when read from the
+# warehouse), and "documents" -> doc_id, path, source, title, published, text.
 Facts = dict[str, pl.DataFrame]
 
 
@@ -17,7 +19,7 @@ Facts = dict[str, pl.DataFrame]
 class Rule:
     name: str
     severity: str  # the most severe level the rule raises: warn or error
-    kinds: tuple[str, ...]  # fact kinds it reads; the first is the table it guards
+    kinds: tuple[str, ...]  # fact kinds it reads (the first is the table it guards); never "documents"
     description: str
     run: Callable[[Facts], pl.DataFrame]
 

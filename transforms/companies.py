@@ -1,7 +1,254 @@
-"""PLACEHOLDER: being written; returns no facts yet."""
+"""Company lists: who the report names as market players, with the country where it says so.
+
+Only explicit lists and unmistakable company mentions count, because a report is full of
+capitalized phrases (headings, programmes, segments) and of companies that are customers
+rather than players. Three phrasings are read:
+
+- a trigger followed by a list in running text ("Key players include A, B, and C", "enterprises
+  including A and B", "Major Players:" followed by names glued together without separators);
+- one name per line under a players heading, or consecutive "Name (Country)" lines;
+- a name carrying a legal form ("... Ltd.", "... Corporation") in running text.
+
+Everything runs on whole frames: one regex pass per phrasing over prefiltered passages, items
+split with marker characters and exploded, offsets from cumulative lengths.
+"""
+
+from __future__ import annotations
 
 import polars as pl
 
+from transforms.company_names import canonical_company_expr
+from transforms.matching import regex_matches
+from transforms.regions import normalize_regions
+
+COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "name", "country")
+
+_CUT = "\x1f"  # item boundary marker, never present in normalized text
+_COMMA = "\x1e"  # a comma that belongs to a name ("Co., Ltd.") hidden while splitting on commas
+
+_PLAYERS = r"(?:players|companies|manufacturers|vendors|producers|participants|refiners|miners|suppliers)"
+_QUALIFIERS = r"(?:key|major|leading|prominent|top|notable|main|principal|dominant|important|established)"
+_LEGAL = (
+    r"(?:Co\.,?\s?Ltd\.?|Co\.|Ltd\.?|Limited|Inc\.?|Incorporated|Corp\.?|Corporation|plc|PLC|GmbH|AG|"
+    r"S\.A\.|SA|N\.V\.|B\.V\.|LLC|L\.L\.C\.|Pty\.?\s?Ltd\.?|Pte\.?\s?Ltd\.?|S\.p\.A\.|SE|KK|Bhd\.?)"
+)
+# A name: capitalized tokens, with lower-case connectors only between them.
+_TOKEN = r"(?:[A-Z0-9][\w&'’.+\-]*|&|plc|ltd\.?|inc\.?)"
+_CONNECTOR = r"(?:of|and|de|du|der|von|van|la|le|y|für|the)"
+_NAME = rf"[A-Z0-9][\w&'’.+\-]*(?:,?\s(?:{_CONNECTOR}\s)?{_TOKEN})*"
+
+# Trigger + list in running text; the list runs to "among others" or the end of the sentence.
+_INLINE_LIST = (
+    r"(?:"
+    rf"\b(?i:{_QUALIFIERS})\b[\w\s-]{{0,60}}?\b(?i:{_PLAYERS})\b[^.:;%]{{0,80}}?"
+    r"\b(?i:include|includes|included|including|are|comprise|such as)\s*:?\s*"
+    rf"|\b(?i:{_PLAYERS}|enterprises|firms|groups)\s*,?\s+(?i:including|such as)\s+"
+    rf"|\b(?i:{_PLAYERS})(?:\s+(?i:profiled|covered|included|analy[sz]ed))?\s*:\s*"
+    r"|\b(?i:tier)\s*(?:[1-3]|I{1,3})\s*(?i:players|companies|suppliers)?\s*:\s*"
+    r")"
+    r"(?P<list>[A-Z0-9].*?)"
+    r"(?P<stop>,?\s+(?:among others|amongst others|and others|and more|etc\.?)|"
+    r"Other\s+(?:Prominent\s+|Key\s+|Major\s+|Notable\s+)?Players|[.;]?$)"
+)
+
+_BULLET = r"(?:[-*•·▪◦►]|\d{1,2}[.)]|\(?[a-z]\))\s+"
+_LINE_ITEM = (
+    rf"^(?:{_BULLET})?(?P<full>(?P<name>{_NAME})(?:\s*\((?P<paren>[^()]{{2,40}})\))?)\s*[.;,]?$"
+)
+_HEADING = (
+    rf"^(?:[\d.]+\s+)?(?:(?i:list of|{_QUALIFIERS}|profiled|selected)\b[\w\s&,-]{{0,80}}?)?"
+    rf"\b(?i:{_PLAYERS})\b(?:\s+(?i:profiled|covered|included|analy[sz]ed|in the report|in the market))?"
+    r"\s*:?$"
+    rf"|^[^.]{{0,100}}\b(?i:{_PLAYERS})\b[^.]{{0,40}}:$"
+)
+_SUFFIX_MENTION = (
+    rf"(?P<name>(?:[A-Z][\w&'’.\-]*\s+){{0,5}}?[A-Z][\w&'’.\-]*,?\s+{_LEGAL})(?:[^\w]|$)"
+)
+# Words that start sentences or headings, not company names ("However, Acme Corp." keeps Acme Corp.).
+_LEADING_NOISE = (
+    r"^(?:(?:The|A|An|In|On|At|By|For|From|With|While|Meanwhile|However|Moreover|Additionally|Also|"
+    r"And|But|As|Since|After|Before|Under|Through|Notably|Similarly|Recently|Today|Yesterday|Earlier|"
+    r"Last|This|That|These|Those|Its|Their|Our|When|Although|Both|Including|Led|Rival|Peer)\s+)+"
+)
+# Items that are list furniture or generic words, not companies.
+_NOT_A_NAME = (
+    r"(?i)^(?:others?|other\b.*|by\b.*|key\b.*|list\b.*|top\b.*|and\b.*|etc\.?|more|n/?a)$"
+    r"|(?i)\b(?:players|companies|segmentation|segments?|market|markets|analysis|overview|report|"
+    r"profiles?|region|regions|forecast|revenue|application|applications|type|types|"
+    r"outlook|share|trends?|demand|capacity|production)\b"
+)
+
 
 def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    return pl.DataFrame()
+    """Company rows (name as written, country where stated) with provenance, one per company per document."""
+    if passages.is_empty():
+        return pl.DataFrame(schema=_schema())
+    inline = _inline_lists(passages)
+    lines = _line_lists(passages)
+    listed = pl.concat([inline, lines], how="vertical_relaxed")
+    mentions = _suffix_mentions(passages.join(listed.select("passage_id").unique(), on="passage_id",
+                                              how="anti"))
+    rows = pl.concat([listed, mentions], how="vertical_relaxed")
+    return _finish(rows)
+
+
+def company_mentions(passages: pl.DataFrame) -> pl.DataFrame:
+    """Every company name found (lists and legal-form mentions), not deduplicated: for attribution."""
+    if passages.is_empty():
+        return pl.DataFrame(schema=_schema())
+    inline = _inline_lists(passages)
+    lines = _line_lists(passages)
+    mentions = _suffix_mentions(passages)
+    return _clean(pl.concat([inline, lines, mentions], how="vertical_relaxed"))
+
+
+def _schema() -> dict[str, pl.DataType]:
+    return {"doc_id": pl.String(), "passage_id": pl.String(), "start": pl.Int64(), "end": pl.Int64(),
+            "quote": pl.String(), "name": pl.String(), "country": pl.String()}
+
+
+def _inline_lists(passages: pl.DataFrame) -> pl.DataFrame:
+    """Names in trigger lists; items split on commas, 'and', semicolons and glued-name boundaries."""
+    candidates = passages.filter(
+        pl.col("text").str.contains(rf"(?i){_PLAYERS}|enterprises|firms|groups|tier")
+    )
+    found = regex_matches(candidates, _INLINE_LIST)
+    if found.is_empty():
+        return _empty_rows()
+    items = (
+        found.with_columns(
+            (pl.col("end") - pl.col("stop").str.len_chars() - pl.col("list").str.len_chars()).alias("_lstart")
+        )
+        .with_columns(
+            pl.col("list")
+            # hide commas that belong to a legal form, so they do not split a name
+            .str.replace_all(r",(\s?(?:Ltd|Inc|LLC|L\.L\.C|S\.A|SA|AG|Limited|Co|Corp|plc|N\.V|B\.V|GmbH|"
+                             r"Pty|Pte|S\.p\.A|Bhd)\b)", _COMMA + "${1}")
+            # separators: ", ", "; ", " and ", ", and "
+            .str.replace_all(r"(,\s*(?:and\s+|&\s+)?|;\s*|\s+and\s+)", "${1}" + _CUT)
+            # names glued together: "CorporationShin-Etsu", "Ltd.Daido", "Ltd .MP", "(VAC)Arnold"
+            .str.replace_all(r"([a-z]{2}|[.)])([A-Z][a-z]|[A-Z]{2,}\s)", "${1}" + _CUT + "${2}")
+            .str.split(_CUT)
+            .alias("item")
+        )
+        .explode("item")
+        .with_columns(pl.col("item").str.len_chars().alias("_len"))
+        .with_columns(
+            (pl.col("_lstart") + pl.col("_len").cum_sum().over("passage_id", "_lstart") - pl.col("_len"))
+            .alias("_istart"),
+            pl.col("item").str.replace_all(_COMMA, ",", literal=True),
+        )
+    )
+    return _items_to_rows(items)
+
+
+def _items_to_rows(items: pl.DataFrame) -> pl.DataFrame:
+    """The name at the head of each item (and a "(Country)" after it), with exact offsets."""
+    head = rf"^(?P<_lead>\s*)(?P<full>(?P<name>{_NAME})(?:\s*\((?P<paren>[^()]{{2,40}})\))?)"
+    parsed = items.with_columns(pl.col("item").str.extract_groups(head).alias("_g")).unnest("_g")
+    return parsed.filter(pl.col("name").is_not_null()).select(
+        "doc_id",
+        "passage_id",
+        (pl.col("_istart") + pl.col("_lead").str.len_chars()).alias("start"),
+        "name",
+        "full",
+        "paren",
+    )
+
+
+def _line_lists(passages: pl.DataFrame) -> pl.DataFrame:
+    """One name per line: runs of item lines under a players heading, or of "Name (Country)" lines."""
+    lines = passages.lazy().with_columns(
+        pl.col("text").str.extract_groups(_LINE_ITEM).alias("_g"),
+        (pl.col("text").str.len_chars() <= 140).alias("_short"),
+    ).unnest("_g")
+    lines = lines.with_columns(
+        (pl.col("name").is_not_null() & pl.col("_short")
+         & ~pl.col("name").str.contains(_NOT_A_NAME)
+         & (pl.col("name").str.count_matches(r"\s+") <= 7)).alias("_item"),
+        (pl.col("_short") & pl.col("text").str.contains(_HEADING)).alias("_head"),
+        normalize_regions(pl.col("paren")).alias("_country"),
+    ).with_columns(
+        (~pl.col("_item")).cast(pl.Int32).cum_sum().over("doc_id", order_by="seq").alias("_run"),
+    ).with_columns(
+        pl.col("_head").first().over("doc_id", "_run", order_by="seq").alias("_run_head"),
+        pl.col("_item").sum().over("doc_id", "_run").alias("_run_items"),
+        (pl.col("_item") & pl.col("_country").is_not_null()).sum().over("doc_id", "_run").alias("_run_countries"),
+    )
+    items = lines.filter(
+        pl.col("_item")
+        & (pl.col("_run_items") >= 2)
+        & (pl.col("_run_head") | (pl.col("_run_countries") >= 2))
+    ).collect()
+    offset = pl.col("text").str.find(pl.col("name"), literal=True)
+    return items.select("doc_id", "passage_id", (pl.col("start") + offset).alias("start"), "name", "full",
+                        "paren")
+
+
+def _suffix_mentions(passages: pl.DataFrame) -> pl.DataFrame:
+    """Names carrying a legal form in running text ("Acme Rare Earths Ltd. said ...")."""
+    candidates = passages.filter(
+        pl.col("text").str.contains(r"\b(?:Ltd|Limited|Inc|Corp|Corporation|plc|PLC|GmbH|AG|LLC|S\.A\.|N\.V\.)\b")
+    )
+    found = regex_matches(candidates, _SUFFIX_MENTION)
+    if found.is_empty():
+        return _empty_rows()
+    return found.select(
+        "doc_id",
+        "passage_id",
+        (pl.col("end") - pl.col("quote").str.len_chars()
+         + pl.col("quote").str.find(pl.col("name"), literal=True)).alias("start"),
+        "name",
+        pl.col("name").alias("full"),
+        pl.lit(None, dtype=pl.String).alias("paren"),
+    )
+
+
+def _empty_rows() -> pl.DataFrame:
+    return pl.DataFrame(schema={"doc_id": pl.String, "passage_id": pl.String, "start": pl.Int64,
+                                "name": pl.String, "full": pl.String, "paren": pl.String})
+
+
+def _clean(rows: pl.DataFrame) -> pl.DataFrame:
+    """Trim noise around names, split off a country in parentheses, drop what is not a company."""
+    noise = pl.col("name").str.extract(rf"({_LEADING_NOISE})", 1).fill_null("").str.len_chars()
+    country = normalize_regions(pl.col("paren"))
+    named = (
+        rows.with_columns(noise.alias("_skip"))
+        .with_columns(
+            (pl.col("start") + pl.col("_skip")).alias("start"),
+            pl.col("name").str.slice(pl.col("_skip")).alias("name"),
+        )
+        # trailing separators and stray spaced periods ("Co., Ltd .") are not part of the name
+        .with_columns(pl.col("name").str.replace(r"[\s,;:]+\.?$", ""))
+        .with_columns(
+            pl.when(country.is_null() & pl.col("paren").is_not_null()
+                    & pl.col("paren").str.contains(r"^[A-Z][A-Za-z0-9&.\- ]*$"))
+            .then(pl.col("full").str.slice(pl.col("_skip")))
+            .otherwise(pl.col("name"))
+            .alias("name"),
+            country.alias("country"),
+        )
+        .with_columns((pl.col("start") + pl.col("name").str.len_chars()).alias("end"))
+        .filter(
+            pl.col("name").str.contains(r"[A-Za-z]{2}")
+            & ~pl.col("name").str.contains(_NOT_A_NAME)
+            & (pl.col("name").str.count_matches(r"\s+") <= 7)
+            & normalize_regions(pl.col("name")).is_null()
+            & (canonical_company_expr(pl.col("name")).str.len_chars() >= 2)
+        )
+        .with_columns(pl.col("name").alias("quote"))
+    )
+    return named.select(COLUMNS)
+
+
+def _finish(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per company and document: a row that states the country wins, then the first mention."""
+    cleaned = _clean(rows)
+    return (
+        cleaned.with_columns(canonical_company_expr(pl.col("name")).alias("_key"))
+        .sort("doc_id", pl.col("country").is_null(), "start")
+        .unique(["doc_id", "_key"], keep="first", maintain_order=True)
+        .sort("doc_id", "start")
+        .select(COLUMNS)
+    )

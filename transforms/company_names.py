@@ -91,10 +91,12 @@ def resolve_companies(names: list[str]) -> pl.DataFrame:
         if ri != rj:
             parent[max(ri, rj)] = min(ri, rj)  # the shorter key (sorted first) represents the group
 
-    scores = process.cdist(unique, unique, scorer=fuzz.ratio, score_cutoff=SPELLING_THRESHOLD)
-    for i in range(len(unique)):
+    for i, key in enumerate(unique):
+        for _match, _score, j in process.extract(key, unique, scorer=fuzz.ratio, limit=None,
+                                                 score_cutoff=SPELLING_THRESHOLD):
+            union(i, j)
         for j in range(i + 1, len(unique)):
-            if scores[i][j] >= SPELLING_THRESHOLD or _leading_part(unique[i], unique[j]):
+            if _leading_part(key, unique[j]):
                 union(i, j)
     index = {k: i for i, k in enumerate(unique)}
     clusters = [unique[find(index[k])] for k in keys]

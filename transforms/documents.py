@@ -55,6 +55,15 @@ class ParsedDocument:
     published: date | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def publisher(self) -> str | None:
+        """Who published it, where the document says (front matter, HTML meta)."""
+        for key in ("publisher", "source", "author", "site_name"):
+            value = self.metadata.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+        return None
+
 
 def content_id(data: bytes) -> str:
     """The document key: SHA-256 of the raw bytes, so the same bytes are never ingested twice."""
@@ -90,8 +99,7 @@ def parse_document(name: str, data: bytes, max_bytes: int = MAX_DOCUMENT_BYTES) 
         return _parse_pdf(data)
     raw = _decode(data)
     if fmt == "html":
-        title, published, text = _parse_html(raw)
-        return _finish(text, "html", title, published, {})
+        return _parse_html(raw)
     if fmt == "markdown":
         return _parse_markdown(raw)
     return _finish(raw, "text", None, None, {})
@@ -148,8 +156,8 @@ def _first_line_title(text: str) -> str | None:
 
 # ---------------------------------------------------------------- HTML
 
-def html_to_text(markup: str) -> tuple[str | None, str | None, str]:
-    """(title, published date string, text) of an HTML document or fragment.
+def html_to_text(markup: str) -> tuple[str | None, str | None, str, str | None]:
+    """(title, published date string, text, publisher) of an HTML document or fragment.
 
     Block elements become lines; table cells are joined with " | " so a row stays one line.
     """
@@ -170,6 +178,12 @@ def html_to_text(markup: str) -> tuple[str | None, str | None, str]:
         if meta and meta.get("content"):
             published = str(meta["content"])
             break
+    publisher = None
+    for attrs in ({"property": "og:site_name"}, {"name": "publisher"}, {"name": "author"}):
+        meta = soup.find("meta", attrs=attrs)
+        if meta and meta.get("content"):
+            publisher = " ".join(str(meta["content"]).split())
+            break
     if published is None:
         time_tag = soup.find("time")
         if time_tag is not None and time_tag.get("datetime"):
@@ -188,12 +202,13 @@ def html_to_text(markup: str) -> tuple[str | None, str | None, str]:
         h1 = soup.find("h1")
         if h1 is not None:
             title = " ".join(h1.get_text().split()) or None
-    return title, published, body
+    return title, published, body, publisher
 
 
-def _parse_html(raw: str) -> tuple[str | None, date | None, str]:
-    title, published, text = html_to_text(raw)
-    return title, parse_date(published) if published else None, text
+def _parse_html(raw: str) -> ParsedDocument:
+    title, published, text, publisher = html_to_text(raw)
+    return _finish(text, "html", title, parse_date(published) if published else None,
+                   {"publisher": publisher} if publisher else {})
 
 
 # ---------------------------------------------------------------- Markdown
@@ -225,7 +240,7 @@ def read_front_matter(raw: str) -> tuple[dict[str, Any], str]:
 def markdown_to_text(body: str) -> str:
     """Markdown (possibly with embedded HTML) to plain lines: links keep their text, emphasis goes."""
     if _HTML_TAG.search(body):
-        _, _, body = html_to_text(body)
+        _, _, body, _ = html_to_text(body)
     body = _MD_LINK.sub(r"\1", body)
     body = _MD_EMPHASIS.sub("", body)
     body = _MD_HEADING.sub("", body)

@@ -1,7 +1,367 @@
-"""PLACEHOLDER: being written; returns no facts yet."""
+"""Regional shares: who holds what percentage of a market, production, capacity or trade flow.
+
+A share is a percentage bound to a subject that can hold one: a region or country, a company (or
+a group of them, or a company's named facility), or a place a sentence refers back to ("The
+region accounted for ..."). Percentages bound to anything else are growth rates, purities, tax
+rates, adoption rates or product-segment shares, and are left alone. Phrasings read:
+
+- subject + verb + percentage ("Asia-Pacific accounts for over 80% of refined output",
+  "A and B collectively control approximately 60% of ...", "X's Y facility processes 15% of ...");
+- percentage + "of" + metric + "is located in" + place ("Over 85% of capacity is located in a
+  single region");
+- possessive shares ("China's share of global output was 69%");
+- source lists ("China,9 70%; Malaysia, 13%; ... and other, 6%" with fused footnote digits).
+
+The subject must be adjacent to the verb, so "neodymium and dysprosium ... account for 60%" and
+"EV sales ... accounting for 20% of car sales" never qualify.
+"""
+
+from __future__ import annotations
 
 import polars as pl
 
+from transforms.companies import company_mentions
+from transforms.company_names import canonical_company_expr
+from transforms.matching import regex_matches
+from transforms.regions import normalize_regions, region_pattern, region_table
+
+COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "region", "share_pct", "qualifier", "metric", "year")
+
+_QUAL = (
+    r"(?P<qual>(?i:over|more than|above|in excess of|exceeding|upwards of|approximately|approx\.|about|"
+    r"around|roughly|an estimated|nearly|almost|close to|at least|up to|as much as|less than|under|"
+    r"below|just under|just over|~))"
+)
+_PCT = r"(?P<pct>\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)"
+_WORD = r"[A-Z][\w&.'’\-]*"
+# A proper-noun subject: capitalized words joined by spaces, "and", "&", "of", commas; a possessive
+# company may be followed by a facility word ("X' Y facility").
+_SUBJECT = (
+    rf"(?P<subj>{_WORD}(?:(?:\s+(?:and|&|of|the|de)\s+|\s+|,\s+){_WORD})*"
+    r"(?:\s+(?:facility|facilities|plant|plants|mine|mines|refinery|refineries|operations|project|"
+    r"region|area|economies|producers|refiners|miners|companies|firms|enterprises|industry|sector))?"
+    r"|(?i:the|this|that)\s+(?:region|country|continent|nation|area|bloc)(?:['’]s)?)"
+)
+_ADVERBS = (
+    r"(?:\s+(?:now|currently|alone|collectively|together|jointly|still|already|reportedly|presently|"
+    r"today|itself|combined|also|roughly|largely|mainly|already))*"
+)
+_VERB = (
+    r"(?:accounts?\s+for|accounted\s+for|accounting\s+for|holds?|held|holding|represents?|represented|"
+    r"contributes?|contributed|commands?|commanded|captures?|captured|controls?|controlled|makes?\s+up|"
+    r"made\s+up|supplies|supplied|produces?|produced|processes|processed|refines?|refined|mines?|mined|"
+    r"generates?|generated|comprises?|comprised|constitutes?|constituted|occupies|occupied|"
+    r"dominates?\s+(?:the\s+)?(?:global\s+)?(?:market|industry)\s+with|dominated\s+(?:the\s+)?"
+    r"(?:global\s+)?(?:market|industry)\s+with|had|has)"
+)
+_SHARE_NOUN = (
+    r"(?:(?:a|an|the|its)\s+)?(?:(?:dominant|leading|major|combined|total|collective|market|revenue|global|"
+    r"production|volume|largest)\s+)*share\s+of\s+"
+)
+_METRIC = r"(?:\s+(?:(?:market|revenue|global|production|volume)\s+)?share)?(?:\s+(?:of|in)\s+(?P<metric>[^,.;:()%]{3,90}))?"
+
+_SUBJECT_VERB = (
+    rf"{_SUBJECT}{_ADVERBS}\s+{_VERB}\s+(?:{_SHARE_NOUN})?(?:(?:a|an)\s+)?(?:{_QUAL}\s*)?{_PCT}{_METRIC}"
+)
+_LOCATED_IN = (
+    rf"(?:{_QUAL}\s*)?{_PCT}\s+of\s+(?P<metric>[^,.;:()%]{{3,90}}?)\s+(?:is|are|was|were)\s+"
+    r"(?:currently\s+|now\s+|still\s+|largely\s+|mostly\s+)?(?:located|concentrated|based|situated|produced|"
+    r"refined|processed|mined|sourced|found|controlled|held)\s+(?:in|by)\s+"
+    rf"(?P<subj>(?i:a single|one|a)\s+(?:region|country|nation|jurisdiction)|{_WORD}(?:\s+{_WORD})*)"
+)
+_POSSESSIVE = (
+    rf"(?P<subj>{_WORD}(?:\s+{_WORD})*)['’]s?\s+(?:(?:global|market|combined|total)\s+)?share\s+of\s+"
+    r"(?P<metric>[^,.;:()%]{3,90}?)\s+(?:was|is|stood\s+at|reached|rose\s+to|fell\s+to|of|at|hit|"
+    rf"climbed\s+to|amounted\s+to)\s+(?:{_QUAL}\s*)?{_PCT}"
+)
+# "China,9 70%", "Malaysia, 13%", "other, 6%", "Japan (6%)"
+_LIST_ITEM = (
+    r"(?P<subj>\b[A-Z][A-Za-z.'’\-]*(?:\s[A-Z][A-Za-z.'’\-]*){0,3}|\b[Oo]ther(?:s|\s+countries|\s+sources)?)"
+    r"\s*(?:,\s*(?:\d{1,2}\s+)?|\(|:\s*)(?P<pct>\d{1,3}(?:\.\d+)?)%\)?"
+)
+
+# What follows a percentage that makes it a change, rate or grade rather than a share.
+_NOT_A_SHARE_AFTER = (
+    r"(?i)^\s*(?:year|yoy|y-o-y|annual|growth|increase|decrease|decline|rise|drop|cagr|compound|purity|"
+    r"pure|grade|tariff|duty|tax|stake|interest|ownership|equity|owned|discount|premium|margin|"
+    r"adoption|efficiency|recovery|yield|of\s+(?:its|their)\s+(?:shares|equity|stock))"
+)
+_ELEMENTS = (
+    r"(?i)^(?:neodymium|praseodymium|dysprosium|terbium|cerium|lanthanum|samarium|yttrium|europium|"
+    r"gadolinium|holmium|erbium|lutetium|scandium|ndfeb|ndpr|smco|ev|evs|bev|bevs|magnets?|"
+    r"permanent magnets?|rare earths?|ree|rees)\b"
+)
+_LEADING_NOISE = (
+    r"^(?:(?:In|On|At|By|For|From|With|While|Meanwhile|However|Moreover|Additionally|Also|And|But|As|"
+    r"Since|After|Today|Globally|Currently|Overall|Notably|Together|Collectively|Combined|Alone|Still|"
+    r"Yet|Thus|Hence|Instead|Similarly|Likewise|Dominating|Including|Of|Only|Just|Both)[\s,]+)+"
+)
+_COMPANY_WORDS = (
+    r"\b(?:Ltd|Limited|Inc|Corp|Corporation|Co|plc|PLC|Group|Holdings?|GmbH|AG|LLC|Materials|Resources|"
+    r"Mining|Minerals|Metals|Rare Earths?|Industries|Technologies|Magnetics|Chemicals?)\b"
+)
+_FACILITY = r"\s+(?:facility|facilities|plant|plants|mine|mines|refinery|refineries|operations|project)$"
+
 
 def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    return pl.DataFrame()
+    """Regional (and company) share facts with provenance."""
+    if passages.is_empty():
+        return pl.DataFrame(schema=_schema())
+    pct = passages.filter(pl.col("text").str.contains("%|percent|per cent"))
+    if pct.is_empty():
+        return pl.DataFrame(schema=_schema())
+    sentences = pct.filter(
+        pl.col("text").str.contains(r"(?i)account|hold|held|represent|contribut|command|captur|control|make|made|"
+                                    r"suppl|produc|process|refin|mine|mined|generat|compris|constitut|occup|"
+                                    r"share|located|concentrated|based|situated|sourced|found|dominat|had|has")
+    )
+    found = pl.concat(
+        [
+            _tag(regex_matches(sentences, _SUBJECT_VERB, keep_text=True), "subject_verb"),
+            _tag(regex_matches(sentences, _LOCATED_IN, keep_text=True), "located_in"),
+            _tag(regex_matches(sentences, _POSSESSIVE, keep_text=True), "possessive"),
+        ],
+        how="diagonal_relaxed",
+    )
+    rows = _subjects(found, passages)
+    lists = _source_lists(pct, passages, documents)
+    facts = pl.concat([rows, lists], how="diagonal_relaxed")
+    if facts.is_empty():
+        return pl.DataFrame(schema=_schema())
+    return facts.sort("doc_id", "start").unique(["doc_id", "start", "end"], keep="first",
+                                                 maintain_order=True).select(COLUMNS)
+
+
+def _schema() -> dict[str, pl.DataType]:
+    return {"doc_id": pl.String(), "passage_id": pl.String(), "start": pl.Int64(), "end": pl.Int64(),
+            "quote": pl.String(), "region": pl.String(), "share_pct": pl.Float64(), "qualifier": pl.String(),
+            "metric": pl.String(), "year": pl.Int32()}
+
+
+def _tag(frame: pl.DataFrame, phrasing: str) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(phrasing).alias("phrasing"))
+
+
+def qualifier_expr(words: pl.Expr) -> pl.Expr:
+    """Bound words ("more than", "about", "~") to the qualifier vocabulary; null when none."""
+    w = words.str.to_lowercase().str.strip_chars()
+    return (
+        pl.when(w.str.contains(r"^(?:over|more than|above|in excess of|exceeding|upwards of|just over)$"))
+        .then(pl.lit("over"))
+        .when(w.str.contains(r"^(?:approximately|approx\.|about|around|roughly|an estimated|~)$"))
+        .then(pl.lit("approximately"))
+        .when(w.str.contains(r"^(?:nearly|almost|close to|just under)$"))
+        .then(pl.lit("nearly"))
+        .when(w == "at least")
+        .then(pl.lit("at_least"))
+        .when(w.str.contains(r"^(?:up to|as much as)$"))
+        .then(pl.lit("up_to"))
+        .when(w.str.contains(r"^(?:less than|under|below)$"))
+        .then(pl.lit("under"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+
+
+def metric_expr(text: pl.Expr) -> pl.Expr:
+    """A short readable label for what the share is of ("refined output", "imports", "market revenue")."""
+    t = text.str.to_lowercase()
+    return (
+        pl.when(t.str.contains(r"import")).then(pl.lit("imports"))
+        .when(t.str.contains(r"export")).then(pl.lit("exports"))
+        .when(t.str.contains(r"refin\w*\s+(?:\w+\s+){0,3}capacit|capacit\w*\s+(?:\w+\s+){0,2}refin"))
+        .then(pl.lit("refining capacity"))
+        .when(t.str.contains(r"capacit")).then(pl.lit("capacity"))
+        .when(t.str.contains(r"refined\b.*\b(?:output|production|supply)|refin\w*\s+output"))
+        .then(pl.lit("refined output"))
+        .when(t.str.contains(r"demand|consumption")).then(pl.lit("demand"))
+        .when(t.str.contains(r"reserve")).then(pl.lit("reserves"))
+        .when(t.str.contains(r"revenue|sales|market\b|market share|value")).then(pl.lit("market revenue"))
+        .when(t.str.contains(r"production|output|mined|mining|mine\b")).then(pl.lit("production"))
+        .when(t.str.contains(r"supply|supplies")).then(pl.lit("supply"))
+        .when(t.str.contains(r"process|refin")).then(pl.lit("processing"))
+        .otherwise(t.str.strip_chars().str.slice(0, 40))
+    )
+
+
+def _subjects(found: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
+    """Keep matches whose subject is a place, a company or a place referred back to; name it."""
+    if found.is_empty():
+        return pl.DataFrame()
+    starts = passages.select("passage_id", pl.col("start").alias("_p_start"), "seq")
+    rows = (
+        found.join(starts, on="passage_id", how="left")
+        .with_columns(
+            pl.col("passage").str.slice(pl.col("end") - pl.col("_p_start")).alias("_after"),
+            pl.col("subj").str.replace(_LEADING_NOISE, "").str.replace(r"['’]s?$", "").alias("_subj"),
+        )
+        .filter(~pl.col("_after").str.contains(_NOT_A_SHARE_AFTER))
+        .with_columns(
+            normalize_regions(pl.col("_subj")).alias("_region"),
+            pl.col("_subj").str.contains(r"(?i)^(?:the|this|that)\s+(?:region|country|continent|nation|area|bloc)$")
+            .alias("_anaphor"),
+            # "A and B", "A, B and C": each part a region?
+            pl.col("_subj").str.split_by_regex(r",\s+(?:and\s+)?|\s+and\s+|\s+&\s+").alias("_parts"),
+        )
+    )
+    if rows.is_empty():
+        return pl.DataFrame()
+    parts = (
+        rows.select("doc_id", "start", "_parts").explode("_parts")
+        .with_columns(normalize_regions(pl.col("_parts")).alias("_pr"))
+        .group_by("doc_id", "start")
+        .agg(pl.col("_pr").is_not_null().all().alias("_all_regions"),
+             pl.col("_pr").str.join(" + ").alias("_joined"))
+    )
+    rows = rows.join(parts, on=["doc_id", "start"], how="left")
+    companies = _company_keys(passages, rows)
+    rows = rows.with_columns(
+        pl.col("_subj").str.replace(_FACILITY, "").alias("_owner"),
+    ).with_columns(
+        # "X' Y facility" -> owner X, facility Y
+        pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 1).alias("_poss_owner"),
+        pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 2).alias("_poss_site"),
+    )
+    rows = rows.join(companies, on="doc_id", how="left").with_columns(
+        pl.col("_keys").fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    )
+    owner = pl.coalesce("_poss_owner", "_owner")
+    owner_parts = owner.str.split_by_regex(r",\s+(?:and\s+)?|\s+and\s+|\s+&\s+")
+    is_company_part = (
+        pl.element().str.contains(_COMPANY_WORDS)
+        | canonical_company_expr(pl.element()).is_in(pl.col("_keys").first())
+    )
+    rows = rows.with_columns(
+        owner_parts.alias("_oparts"),
+    ).with_columns(
+        pl.col("_oparts").list.eval(
+            pl.element().str.contains(_COMPANY_WORDS)
+        ).list.all().alias("_by_words"),
+        pl.struct("_oparts", "_keys").map_batches(_all_known, return_dtype=pl.Boolean).alias("_by_list"),
+    )
+    del is_company_part
+    rows = rows.with_columns(
+        (~pl.col("_subj").str.contains(_ELEMENTS) & (pl.col("_by_words") | pl.col("_by_list"))).alias("_company"),
+    ).with_columns(
+        pl.when(pl.col("_region").is_not_null()).then(pl.col("_region"))
+        .when(pl.col("_all_regions")).then(pl.col("_joined"))
+        .when(pl.col("subj").str.contains(r"(?i)^(?:a single|one|a)\s+(?:region|jurisdiction)$"))
+        .then(pl.lit("single region (unnamed)"))
+        .when(pl.col("subj").str.contains(r"(?i)^(?:a single|one|a)\s+(?:country|nation)$"))
+        .then(pl.lit("single country (unnamed)"))
+        .when(pl.col("_company") & pl.col("_poss_site").is_not_null())
+        .then(pl.concat_str(pl.col("_poss_owner"), pl.lit(" ("), pl.col("_poss_site"), pl.lit(")")))
+        .when(pl.col("_company")).then(pl.col("_oparts").list.join(" + "))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("region"),
+    )
+    rows = _resolve_anaphora(rows, passages)
+    return rows.filter(pl.col("region").is_not_null()).with_columns(
+        pl.col("pct").cast(pl.Float64).alias("share_pct"),
+        qualifier_expr(pl.col("qual")).alias("qualifier"),
+        metric_expr(pl.coalesce("metric", "passage")).alias("metric"),
+        _year(pl.col("_after"), pl.col("passage")).alias("year"),
+    ).filter(pl.col("share_pct") <= 100)
+
+
+def _all_known(batch: pl.Series) -> pl.Series:
+    """Whether every part of a subject is a company the document names (small per-fact check)."""
+    from transforms.company_names import canonical_company
+
+    out = []
+    for row in batch.to_list():
+        keys = set(row["_keys"] or [])
+        parts = row["_oparts"] or []
+        ok = bool(parts) and bool(keys)
+        for part in parts:
+            key = canonical_company(part)
+            if not any(key == k or (len(key) > 3 and (key in k or k in key)) for k in keys):
+                ok = False
+        out.append(ok)
+    return pl.Series(out, dtype=pl.Boolean)
+
+
+def _company_keys(passages: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Canonical keys of the companies each document names, for documents with a candidate subject."""
+    docs = rows.filter(pl.col("_region").is_null() & ~pl.col("_anaphor")).select("doc_id").unique()
+    if docs.is_empty():
+        return pl.DataFrame(schema={"doc_id": pl.String, "_keys": pl.List(pl.String)})
+    mentions = company_mentions(passages.join(docs, on="doc_id", how="semi"))
+    return mentions.group_by("doc_id").agg(canonical_company_expr(pl.col("name")).unique().alias("_keys"))
+
+
+def _resolve_anaphora(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
+    """"The region" / "the country": the nearest place of that kind named earlier in the document."""
+    anaphoric = rows.filter(pl.col("_anaphor"))
+    if anaphoric.is_empty():
+        return rows
+    docs = anaphoric.select("doc_id").unique()
+    earlier = passages.join(docs, on="doc_id", how="semi")
+    mentions = regex_matches(earlier, region_pattern())
+    if mentions.is_empty():
+        return rows
+    levels = region_table().select("region", "level")
+    mentions = (
+        mentions.with_columns(normalize_regions(pl.col("quote")).alias("_mention"))
+        .join(levels, left_on="_mention", right_on="region", how="inner")
+        .with_columns((pl.col("level") == "country").alias("_is_country"))
+        .select("doc_id", pl.col("start").alias("_m_start"), "_mention", "_is_country")
+        .sort("_m_start")
+    )
+    wanted = anaphoric.with_columns(
+        pl.col("_subj").str.contains(r"(?i)country|nation").alias("_is_country")
+    ).sort("start")
+    resolved = wanted.join_asof(
+        mentions, left_on="start", right_on="_m_start", by=["doc_id", "_is_country"], strategy="backward"
+    ).select("doc_id", "start", pl.col("_mention"))
+    return rows.join(resolved, on=["doc_id", "start"], how="left").with_columns(
+        pl.when(pl.col("_anaphor")).then(pl.col("_mention")).otherwise(pl.col("region")).alias("region")
+    )
+
+
+def _year(after: pl.Expr, passage: pl.Expr) -> pl.Expr:
+    """The year a share refers to: "in/as of/by 2024" after the figure, else anywhere in the sentence."""
+    pattern = r"\b(?:in|as of|by|during|for|through|since)\s+(?:the\s+(?:end|year)\s+of\s+)?((?:19|20)\d{2})\b"
+    return pl.coalesce(after.str.extract(pattern, 1), passage.str.extract(pattern, 1)).cast(pl.Int32)
+
+
+def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """"Place, N%; Place, N%; and other, N%" lists, which may run over a line break into the next passage."""
+    listy = r"(?:,\s*(?:\d{1,2}\s+)?\d{1,3}(?:\.\d+)?%\s*[;,.]|\(\d{1,3}(?:\.\d+)?%\)|,\s*$)"
+    ordered = passages.select(
+        "doc_id", "passage_id", "start", "end", "text",
+        pl.col("start").shift(1).over("doc_id", order_by="seq").alias("_prev_start"),
+        pl.col("text").shift(1).over("doc_id", order_by="seq").alias("_prev_text"),
+    ).join(pct.select("passage_id"), on="passage_id", how="semi")
+    candidates = ordered.filter(
+        pl.col("text").str.contains(listy) | pl.col("_prev_text").fill_null("").str.contains(listy)
+    )
+    if candidates.is_empty():
+        return pl.DataFrame()
+    windows = (
+        candidates.join(documents.select("doc_id", pl.col("text").alias("_doc")), on="doc_id", how="left")
+        .with_columns(pl.coalesce("_prev_start", "start").alias("_w_start"))
+        .select(
+            "doc_id",
+            "passage_id",
+            pl.col("_w_start").alias("start"),
+            pl.col("_doc").str.slice(pl.col("_w_start"), pl.col("end") - pl.col("_w_start")).alias("text"),
+        )
+    )
+    items = regex_matches(windows, _LIST_ITEM, keep_text=True)
+    if items.is_empty():
+        return pl.DataFrame()
+    items = items.with_columns(
+        pl.when(pl.col("subj").str.contains(r"^[Oo]ther")).then(pl.lit("Other"))
+        .otherwise(normalize_regions(pl.col("subj"))).alias("region"),
+    ).filter(pl.col("region").is_not_null())
+    # a list has at least two places in the same window
+    items = items.filter(pl.len().over("passage_id") >= 2)
+    return items.with_columns(
+        pl.col("pct").cast(pl.Float64).alias("share_pct"),
+        pl.lit(None, dtype=pl.String).alias("qualifier"),
+        pl.when(pl.col("passage").str.contains(r"(?i)import")).then(pl.lit("imports"))
+        .when(pl.col("passage").str.contains(r"(?i)export")).then(pl.lit("exports"))
+        .otherwise(metric_expr(pl.col("passage")))
+        .alias("metric"),
+        pl.lit(None, dtype=pl.Int32).alias("year"),
+    ).filter(pl.col("share_pct") <= 100)

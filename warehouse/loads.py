@@ -20,7 +20,10 @@ FACT_TABLES = {
     "company": "companies",
     "regional_share": "regional_shares",
 }
-_TABLES = frozenset({"documents", "document_texts", "passages", "findings", *FACT_TABLES.values()})
+_TABLES = frozenset({
+    "documents", "document_texts", "passages", "findings", "consensus_values", "source_reliability",
+    *FACT_TABLES.values(),
+})
 
 
 def _table(name: str) -> str:
@@ -39,7 +42,7 @@ def insert_documents(con: duckdb.DuckDBPyConnection, documents: pl.DataFrame, te
     if documents.is_empty():
         return 0
     docs = documents.select(
-        "doc_id", "source", "path", "title", "published", "format", "size_bytes", "status", "error"
+        "doc_id", "source", "path", "title", "publisher", "published", "format", "size_bytes", "status", "error"
     ).unique("doc_id", keep="first", maintain_order=True)
     before = con.execute("SELECT count(*) FROM documents").fetchone()[0]
     con.execute("BEGIN TRANSACTION")

@@ -4,6 +4,7 @@ CREATE TABLE IF NOT EXISTS documents (
     source       VARCHAR NOT NULL,
     path         VARCHAR NOT NULL,
     title        VARCHAR,
+    publisher    VARCHAR,
     published    DATE,
     format       VARCHAR,
     size_bytes   BIGINT,
@@ -16,6 +17,7 @@ COMMENT ON COLUMN documents.doc_id IS 'SHA-256 of the raw bytes (hex); for a fil
 COMMENT ON COLUMN documents.source IS 'Where it came from: file, web or edgar.';
 COMMENT ON COLUMN documents.path IS 'File path or URL it was first ingested from.';
 COMMENT ON COLUMN documents.title IS 'Title from the HTML title, front matter, PDF metadata or first line.';
+COMMENT ON COLUMN documents.publisher IS 'Publisher where the document names one (front matter, HTML meta); sources are counted by publisher.';
 COMMENT ON COLUMN documents.published IS 'Publication date where the document states one.';
 COMMENT ON COLUMN documents.format IS 'html, markdown, text or pdf.';
 COMMENT ON COLUMN documents.size_bytes IS 'Size of the raw bytes.';

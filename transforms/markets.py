@@ -1,0 +1,267 @@
+"""What valuations and growth rates share: market names, document context and candidate scanning.
+
+Both kinds are a figure (money or a percentage) whose meaning comes from the words around it: the
+market named before it, the year tied to it, a base year stated elsewhere in the document. This
+module finds the candidates once per kind, as whole frames, and hands each extractor its
+candidates with that context already attached, so the extractors only hold their own patterns and
+acceptance rules.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from transforms.matching import regex_matches
+
+# A four-digit year. PDF text extraction sometimes splits one ("20 23"); `parse_year` undoes that.
+# YEAR_DIGITS may be followed by an estimate/forecast marker ("2025E", "2032F"); YEAR may not.
+YEAR_DIGITS = r"(?:19[5-9]\d|20 ?[0-9]\d)"
+YEAR = YEAR_DIGITS + r"\b"
+
+# Words that cannot be part of a market's name: articles, prepositions, verbs, report boilerplate
+# ("Report Attributes Details Market Size ..."), scale words and "global". A name captured before
+# "market" is cut after the last of them ("growth in the rare earth refining services market" ->
+# "rare earth refining services"); one captured after "market for" is cut at the first.
+_NAME_STOPWORDS = (
+    "the|a|an|in|of|for|on|to|at|by|from|with|within|into|across|as|and|or|is|are|was|were|be|been|will|"
+    "has|have|had|stood|reached|reach|valued|grew|grow|grows|expected|projected|estimated|forecast|"
+    "this|that|these|those|its|their|our|his|her|global|worldwide|overall|total|entire|whole|world|"
+    "world's|report|reports|attributes|attribute|details|insights|key|scope|summary|overview|"
+    "billion|million|trillion|bn|mn|historical|current|size|value|growth|usd|eur|us|"
+    "while|where|which|whose|when|than|both|each|said|new|during|over|through|between"
+)
+_WORD = r"[A-Za-z][\w&'’/.\-]*"
+# Up to eight words, then "market" or "segment", or "market for" and up to six words. Matched with
+# extract_all and the last hit taken, so the name is the market mentioned nearest before the figure.
+_SUBJECT = rf"(?i)(?:{_WORD}\s+){{0,8}}(?:markets?|segments?)\b(?:\s+for(?:\s+{_WORD}){{1,6}})?"
+_BEFORE = r"(?i)^(.*?)\s*\b(?:markets?|segments?)\b"
+_AFTER_FOR = r"(?i)\bmarkets?\s+for\s+(.*)$"
+_CUT_BEFORE = rf"(?i)^(?:.*\b(?:{_NAME_STOPWORDS}|and)\s+)?"
+_CUT_AFTER = rf"(?i)\s*\b(?:{_NAME_STOPWORDS})\b.*$"
+_BASE_YEAR = rf"(?i)\bbase[\s-]+year\s*[:|]?\s*({YEAR})"
+# How much of a document's opening is read for the market it is about, when its title names none.
+_LEDE_CHARS = 2000
+
+# A passage that continues on the next line (PDF line breaks, wrapped text) lacks terminal
+# punctuation; its words are context for the next passage.
+_TERMINALS = [".", "!", "?", ":", ";", "|"]
+# Lines read together: a table row split over two lines (a short label line, then a short line
+# that starts with a figure: "Market Size (2026E) |" then "US$ 15.8 billion |"), and a figure
+# wrapped across lines ("will reach USD 720" then "million by 2032").
+_MAX_LABEL_CHARS = 90
+_MAX_VALUE_CHARS = 40
+_VALUE_START = r"^(?:[-−+]?\d|US|USD|EUR|GBP|[$€£¥])"
+_WRAPPED_START = r"(?i)^(?:%|(?:trillion|billion|million|bn|mn|percent|cagr)\b)"
+
+
+def parse_year(expr: pl.Expr) -> pl.Expr:
+    """A captured `YEAR` as Int32 ("20 23" -> 2023)."""
+    return expr.str.replace_all(" ", "", literal=True).cast(pl.Int32, strict=False)
+
+
+def _tidy(expr: pl.Expr) -> pl.Expr:
+    return (
+        expr.str.to_lowercase()
+        .str.replace_all(r"(?:^|\s)size\b", " ")
+        .str.replace_all(r"(\w)-(\w)", "${1} ${2}")
+        .str.replace_all(r"[^\w&/' ]+", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+        .replace("", None)
+    )
+
+
+def phrase_name(phrase: pl.Expr) -> pl.Expr:
+    """Normalized market name of a phrase ending in "market"/"segment" or "market for ...".
+
+    Lower-case, without articles, "global", "market", "size" or report boilerplate.
+    """
+    before = _tidy(phrase.str.extract(_BEFORE, 1).str.replace(_CUT_BEFORE, ""))
+    after = _tidy(phrase.str.extract(_AFTER_FOR, 1).str.replace(_CUT_AFTER, ""))
+    return pl.coalesce(before, after)
+
+
+def subject_phrase(text: pl.Expr) -> pl.Expr:
+    """The last market/segment phrase in `text` (the words before a figure), or null."""
+    return text.str.extract_all(_SUBJECT).list.last()
+
+
+def market_name(text: str) -> str | None:
+    """The market a piece of text names last ("The global Rare Earth Magnets market size" -> "rare earth magnets")."""
+    return pl.select(phrase_name(subject_phrase(pl.lit(text, dtype=pl.String))))[0, 0]
+
+
+def title_market(title: pl.Expr) -> pl.Expr:
+    """The market a title names first, normalized; null when it names none."""
+    return phrase_name(title.str.extract(_SUBJECT, 0))
+
+
+def document_market(title: str | None) -> str | None:
+    """The market a document is about, from its title; None when the title names no market."""
+    return pl.select(title_market(pl.lit(title, dtype=pl.String)))[0, 0]
+
+
+def document_context(documents: pl.DataFrame) -> pl.DataFrame:
+    """Per document: the market it is about and its base year.
+
+    market: the title's market, else the first one named in the opening paragraphs. base_year: as
+    stated ("Base Year 2023"), else the year before publication (reports size the last full year).
+    """
+    return documents.select(
+        "doc_id",
+        pl.coalesce(
+            title_market(pl.col("title")),
+            title_market(pl.col("text").str.slice(0, _LEDE_CHARS)),
+        ).alias("doc_market"),
+        pl.coalesce(
+            parse_year(pl.col("text").str.extract(_BASE_YEAR, 1)),
+            (pl.col("published").dt.year() - 1).cast(pl.Int32),
+        ).alias("base_year"),
+    )
+
+
+def _joined_lines(passages: pl.LazyFrame, documents: pl.DataFrame, label_filter: str) -> pl.DataFrame:
+    """Two consecutive passages read as one: split table rows and figures wrapped across lines.
+
+    The pseudo-passage's text is the document's own slice from the first passage's start to the
+    second's end, so offsets and quotes stay exact; it keeps the first passage's id (suffixed "+",
+    stripped after matching) because that is where a match starts.
+    """
+    pairs = (
+        passages.with_columns(
+            pl.col("text").shift(-1).over("doc_id").alias("_next"),
+            pl.col("end").shift(-1).over("doc_id").alias("_next_end"),
+        )
+        .filter(pl.col("_next").is_not_null())
+        .with_columns(pl.col("_next").str.slice(0, 12).alias("_head"))
+        .filter(
+            (
+                (pl.col("text").str.len_chars() <= _MAX_LABEL_CHARS)
+                & (pl.col("_next").str.len_chars() <= _MAX_VALUE_CHARS)
+                & pl.col("_head").str.contains(_VALUE_START)
+                & pl.col("text").str.contains(label_filter)
+            )
+            | pl.col("_head").str.contains(_WRAPPED_START)
+        )
+        .select(
+            "doc_id",
+            (pl.col("passage_id") + "+").alias("passage_id"),
+            "start",
+            pl.col("_next_end").alias("end"),
+            "prev",
+        )
+        .collect()
+    )
+    if pairs.is_empty():
+        return pairs.with_columns(pl.lit(None, dtype=pl.String).alias("text"))
+    return (
+        pairs.join(documents.select("doc_id", pl.col("text").alias("_doc")), on="doc_id", how="left")
+        .with_columns(pl.col("_doc").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text"))
+        .drop("_doc")
+    )
+
+
+def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_filter: str,
+         pattern: str) -> pl.DataFrame:
+    """Matches of `pattern` in passages that contain `prefilter`, and in joined lines (see above).
+
+    Returns regex_matches columns (with `passage`) plus p_start, prev (the previous passage when
+    this one continues it), prefix and suffix (passage text before and after the match).
+    """
+    framed = passages.lazy().with_columns(pl.col("text").shift(1).over("doc_id").alias("prev")).with_columns(
+        pl.when(~pl.col("prev").str.slice(-1).is_in(_TERMINALS)).then(pl.col("prev")).alias("prev")
+    )
+    hits = framed.filter(pl.col("text").str.contains(prefilter)).select(
+        "doc_id", "passage_id", "start", "end", "prev", "text"
+    ).collect()
+    pairs = _joined_lines(framed, documents, label_filter)
+    sources = pl.concat([hits, pairs.select(hits.columns)], how="vertical_relaxed")
+    if sources.is_empty():
+        return pl.DataFrame()
+    found = regex_matches(sources, pattern, keep_text=True)
+    if found.is_empty():
+        return found
+    return (
+        found.join(sources.select("passage_id", pl.col("start").alias("p_start"), "prev"), on="passage_id", how="left")
+        .with_columns(
+            pl.col("passage").str.slice(0, pl.col("start") - pl.col("p_start")).alias("prefix"),
+            pl.col("passage").str.slice(pl.col("end") - pl.col("p_start")).alias("suffix"),
+            pl.col("passage_id").str.strip_suffix("+"),
+        )
+        .unique(["doc_id", "start", "end"], keep="first", maintain_order=True)
+    )
+
+
+def context() -> pl.Expr:
+    """The words before a figure: the continued previous line, if any, and the passage prefix."""
+    return pl.concat_str(pl.col("prev").fill_null(""), pl.lit("\n"), pl.col("prefix"))
+
+
+def last_word_of(expr: pl.Expr, words: str) -> pl.Expr:
+    """The last of `words` (a regex alternation) in `expr`, lower-cased; null when none occurs."""
+    return expr.str.extract_all(rf"(?i)\b(?:{words})\b").list.last().str.to_lowercase()
+
+
+def year_before(frame: pl.DataFrame, documents: pl.DataFrame, window: int = 240) -> pl.Series:
+    """Per row, the last "in/by/for YEAR" in the same paragraph within `window` characters before it.
+
+    For figures whose sentence carries no year of its own ("... mined in 2024. An estimated 45,000
+    tons ... were valued at $260 million").
+    """
+    if frame.is_empty():
+        return pl.Series("year", [], dtype=pl.Int32)
+    lo = (pl.col("start") - window).clip(lower_bound=0)
+    return (
+        frame.select("doc_id", "start")
+        .join(documents.select("doc_id", pl.col("text").alias("_doc")), on="doc_id", how="left", maintain_order="left")
+        .select(
+            parse_year(
+                pl.col("_doc")
+                .str.slice(lo, pl.col("start") - lo)
+                .str.split("\n\n")
+                .list.last()
+                .str.extract_all(rf"(?i)\b(?:in|by|for|during)\s+{YEAR}")
+                .list.last()
+                .str.extract(rf"({YEAR})$", 1)
+            ).alias("year")
+        )
+        .to_series()
+    )
+
+
+def resolve_markets(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Add `market` and `base_year` to figures with `prefix`/`prev` context.
+
+    The market is the one named nearest before the figure in its sentence (else in the line it
+    continues), else the document's market (title, opening paragraphs), else the name most of the
+    document's figures carry. A segment ("the purification and refining segment") is named
+    within its document's market ("rare earth refining services: purification and refining segment").
+    """
+    ctx = document_context(documents.join(frame.select("doc_id").unique(), on="doc_id", how="semi"))
+    phrase = pl.coalesce(subject_phrase(pl.col("prefix")), subject_phrase(pl.col("prev")))
+    named = (
+        frame.join(ctx, on="doc_id", how="left")
+        .with_columns(phrase.alias("_phrase"))
+        .with_columns(
+            phrase_name(pl.col("_phrase")).alias("_name"),
+            pl.col("_phrase").str.contains(r"(?i)segments?$").fill_null(False).alias("_segment"),
+        )
+    )
+    usual = (
+        named.filter(pl.col("_name").is_not_null() & ~pl.col("_segment"))
+        .group_by("doc_id")
+        .agg(pl.col("_name").mode().sort().first().alias("_usual"))
+    )
+    doc_market = pl.coalesce("doc_market", "_usual")
+    return (
+        named.join(usual, on="doc_id", how="left")
+        .with_columns(
+            pl.when(pl.col("_segment") & pl.col("_name").is_not_null() & doc_market.is_not_null())
+            .then(pl.concat_str(doc_market, pl.lit(": "), pl.col("_name"), pl.lit(" segment")))
+            .when(pl.col("_segment") & pl.col("_name").is_not_null())
+            .then(pl.concat_str(pl.col("_name"), pl.lit(" segment")))
+            .otherwise(pl.coalesce(pl.col("_name").filter(~pl.col("_segment")).first() if False else None, "_name", doc_market))
+            .alias("market")
+        )
+        .drop("_phrase", "_name", "_segment", "_usual", "doc_market")
+    )
