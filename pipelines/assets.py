@@ -24,9 +24,11 @@ from warehouse.loads import (
     known_document_ids,
     read_table,
     replace_rows,
+    row_counts,
     upsert_findings,
     with_fact_ids,
 )
+from warehouse.publish import publish
 
 PREVIEW_ROWS = 10
 
@@ -34,6 +36,7 @@ DOCUMENTS_KEY = dg.AssetKey(["raw", "documents"])
 PASSAGES_KEY = dg.AssetKey(["staging", "passages"])
 FINDINGS_KEY = dg.AssetKey(["marts", "findings"])
 CONSENSUS_KEY = dg.AssetKey(["marts", "consensus"])
+PUBLISHED_KEY = dg.AssetKey(["marts", "published_warehouse"])
 
 
 def fact_key(kind: str) -> dg.AssetKey:
@@ -272,6 +275,36 @@ def consensus(warehouse: WarehouseResource) -> dg.MaterializeResult:
     )
 
 
+@dg.asset(
+    key=PUBLISHED_KEY,
+    deps=[DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY],
+    group_name="publish",
+    kinds={"duckdb"},
+    pool=DUCKDB_POOL,
+)
+def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The warehouse analysts query: a consistent snapshot swapped in atomically after a good run.
+
+    Analysts' open sessions are never blocked and never see a half-loaded table; reconnecting shows
+    the new snapshot. An `error` finding (a blocking check on `marts/findings`) stops this step, so
+    analysts keep the last good snapshot until the problem is fixed.
+    """
+    target = warehouse.published()
+    size = publish(Path(warehouse.path), target)
+    with warehouse.connect(read_only=True) as con:
+        counts = row_counts(con)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "size_bytes": size,
+            "dagster/row_count": sum(counts.values()),
+            "tables": dg.MetadataValue.md(markdown_table(
+                pl.DataFrame({"table": list(counts), "rows": list(counts.values())}), ["table", "rows"], rows=50
+            )),
+        }
+    )
+
+
 def all_asset_keys() -> list[str]:
-    keys = (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY)
+    keys = (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY, PUBLISHED_KEY)
     return [k.to_user_string() for k in keys]

@@ -96,6 +96,58 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if rejected.height else 0
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+    import polars as pl
+
+    from warehouse.publish import ReadOnlyViolation, check_read_only, open_published
+
+    target = Path(args.warehouse) if args.warehouse else paths.published_path()
+    try:
+        con = open_published(target)
+    except (FileNotFoundError, duckdb.Error) as exc:
+        print(f"marketintel sql: error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        check_read_only(con, args.query)
+        frame = con.sql(args.query).pl()
+    except ReadOnlyViolation as exc:
+        print(f"marketintel sql: error: {exc}", file=sys.stderr)
+        return 1
+    except duckdb.Error as exc:
+        print(f"marketintel sql: error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    if args.format == "parquet":
+        if not args.output:
+            print("marketintel sql: error: --format parquet needs --output FILE", file=sys.stderr)
+            return 2
+        frame.write_parquet(args.output)
+        print(f"wrote {frame.height} rows to {args.output}", file=sys.stderr)
+        return 0
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        if args.format == "csv":
+            out.write(frame.write_csv())
+        elif args.format == "json":
+            out.write(frame.write_json() + "\n")
+        else:
+            with pl.Config(tbl_rows=-1, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=200):
+                out.write(f"{frame}\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from warehouse.catalog import describe_schema
+
+    print(describe_schema())
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     from pipelines.evaluation import format_report, run_eval
 
@@ -179,6 +231,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=["warn", "error"],
                        help="exit with status 3 when a finding of this severity or worse is raised")
     check.set_defaults(func=cmd_check)
+
+    sql = sub.add_parser("sql", help="query the published warehouse (read-only)")
+    sql.add_argument("query", help="a SQL query; statements that would write are refused")
+    sql.add_argument("--format", choices=["table", "csv", "json", "parquet"], default="table")
+    sql.add_argument("--output", "-o", help="write to this file instead of standard output (required for parquet)")
+    sql.add_argument("--warehouse", help="DuckDB file to query (default: the published snapshot)")
+    sql.set_defaults(func=cmd_sql)
+
+    schema = sub.add_parser("schema", help="print every table and view with its documented columns")
+    schema.set_defaults(func=cmd_schema)
 
     evaluate = sub.add_parser("eval", help="score extraction against a labelled corpus")
     evaluate.add_argument(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import paths
-from pipelines.assets import consensus, fact_assets, findings, passages, raw_documents
+from pipelines.assets import consensus, fact_assets, findings, passages, published_warehouse, raw_documents
 from pipelines.checks import rule_checks
 from pipelines.resources import DocumentStoreResource, WarehouseResource
 
-all_assets = [raw_documents, passages, *fact_assets, findings, consensus]
+all_assets = [raw_documents, passages, *fact_assets, findings, consensus, published_warehouse]
 
 refresh_job = dg.define_asset_job(
     name="refresh_warehouse",
@@ -31,7 +31,9 @@ daily_refresh = dg.ScheduleDefinition(
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources from the environment (see pipelines.paths), read when definitions load."""
     return {
-        "warehouse": WarehouseResource(path=str(paths.warehouse_path())),
+        "warehouse": WarehouseResource(
+            path=str(paths.warehouse_path()), published_path=str(paths.published_path())
+        ),
         "document_store": DocumentStoreResource(inbox=str(paths.inbox_dir()), raw_dir=str(paths.raw_dir())),
     }
 

@@ -26,3 +26,8 @@ def warehouse_path() -> Path:
 def raw_dir() -> Path:
     """Raw bytes of every ingested document, stored by content hash."""
     return Path(os.environ.get("MARKETINTEL_RAW") or data_dir() / "raw")
+
+
+def published_path() -> Path:
+    """The snapshot analysts query (MARKETINTEL_PUBLISHED, default ./data/published/warehouse.duckdb)."""
+    return Path(os.environ.get("MARKETINTEL_PUBLISHED") or data_dir() / "published" / "warehouse.duckdb")

@@ -17,9 +17,17 @@ DUCKDB_POOL = "duckdb_writer"
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The DuckDB warehouse analysts query."""
+    """The pipeline's working DuckDB file, and where its published snapshot for analysts goes."""
 
     path: str
+    published_path: str = ""
+
+    def published(self) -> Path:
+        """The analysts' snapshot; by default `published/<name>` beside the working file."""
+        if self.published_path:
+            return Path(self.published_path)
+        working = Path(self.path)
+        return working.parent / "published" / working.name
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

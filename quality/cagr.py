@@ -20,7 +20,8 @@ RULE = "cagr_mismatch"
 TOLERANCE_PP = 0.25
 
 
-def _money(amount: float, currency: str) -> str:
+def money(amount: float, currency: str) -> str:
+    """Amount for a message: "USD 544M", "USD 31.3B"."""
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if abs(amount) >= scale:
             return f"{currency} {amount / scale:,.4g}{suffix}"
@@ -92,8 +93,8 @@ def cagr_mismatches(valuations: pl.DataFrame, growth_rates: pl.DataFrame,
             if r["periods"] != r["n_full"] else ""
         )
         message = (
-            f"stated CAGR {r['rate_pct']:g}% but {_money(r['v0'], r['currency'])} ({r['y0']}) to "
-            f"{_money(r['v1'], r['currency'])} ({r['y1']}) implies {r['implied_full']:.1f}%{closest}"
+            f"stated CAGR {r['rate_pct']:g}% but {money(r['v0'], r['currency'])} ({r['y0']}) to "
+            f"{money(r['v1'], r['currency'])} ({r['y1']}) implies {r['implied_full']:.1f}%{closest}"
         )
         evidence = {
             "stated_pct": r["rate_pct"],

@@ -56,6 +56,7 @@ def test_consensus_tables_group_by_publisher() -> None:
                                   "year": pl.Int32, "share_pct": pl.Float64})
     values, weights = consensus_tables({"documents": documents, "valuation": valuation, "regional_share": shares})
     row = values.row(0, named=True)
-    assert (row["kind"], row["subject"], row["currency"], row["year"]) == ("valuation", "rare earth magnets", "USD", 2025)
+    assert (row["kind"], row["subject"], row["currency"]) == ("valuation", "rare earth magnets", "USD")
+    assert row["year"] == 2025
     assert row["n_sources"] == 3 and row["is_consensus"]
     assert set(weights["source"]) == {"alpha research", "beta", "d4"}

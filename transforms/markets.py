@@ -23,20 +23,20 @@ YEAR = YEAR_DIGITS + r"\b"
 # "market" is cut after the last of them ("growth in the rare earth refining services market" ->
 # "rare earth refining services"); one captured after "market for" is cut at the first.
 _NAME_STOPWORDS = (
-    "the|a|an|in|of|for|on|to|at|by|from|with|within|into|across|as|and|or|is|are|was|were|be|been|will|"
+    "the|a|an|in|of|for|on|to|at|by|from|with|within|into|across|as|is|are|was|were|be|been|will|"
     "has|have|had|stood|reached|reach|valued|grew|grow|grows|expected|projected|estimated|forecast|"
     "this|that|these|those|its|their|our|his|her|global|worldwide|overall|total|entire|whole|world|"
     "world's|report|reports|attributes|attribute|details|insights|key|scope|summary|overview|"
     "billion|million|trillion|bn|mn|historical|current|size|value|growth|usd|eur|us|"
     "while|where|which|whose|when|than|both|each|said|new|during|over|through|between"
 )
-_WORD = r"[A-Za-z][\w&'’/.\-]*"
+_WORD = r"[A-Za-z][\w&'’/\-]*(?:\.[A-Za-z][\w&'’/\-]*)*"
 # Up to eight words, then "market" or "segment", or "market for" and up to six words. Matched with
 # extract_all and the last hit taken, so the name is the market mentioned nearest before the figure.
-_SUBJECT = rf"(?i)(?:{_WORD}\s+){{0,8}}(?:markets?|segments?)\b(?:\s+for(?:\s+{_WORD}){{1,6}})?"
+_SUBJECT = rf"(?i)(?:{_WORD}[ \t]+){{0,8}}(?:markets?|segments?)\b(?:[ \t]+for(?:[ \t]+{_WORD}){{1,6}})?"
 _BEFORE = r"(?i)^(.*?)\s*\b(?:markets?|segments?)\b"
 _AFTER_FOR = r"(?i)\bmarkets?\s+for\s+(.*)$"
-_CUT_BEFORE = rf"(?i)^(?:.*\b(?:{_NAME_STOPWORDS}|and)\s+)?"
+_CUT_BEFORE = rf"(?i)^(?:.*\b(?:{_NAME_STOPWORDS})(?:\s+|$))?"
 _CUT_AFTER = rf"(?i)\s*\b(?:{_NAME_STOPWORDS})\b.*$"
 _BASE_YEAR = rf"(?i)\bbase[\s-]+year\s*[:|]?\s*({YEAR})"
 # How much of a document's opening is read for the market it is about, when its title names none.
@@ -92,8 +92,8 @@ def market_name(text: str) -> str | None:
 
 
 def title_market(title: pl.Expr) -> pl.Expr:
-    """The market a title names first, normalized; null when it names none."""
-    return phrase_name(title.str.extract(_SUBJECT, 0))
+    """The first market a title (or any text) names, normalized; null when it names none."""
+    return title.str.extract_all(_SUBJECT).list.eval(phrase_name(pl.element())).list.drop_nulls().list.first()
 
 
 def document_market(title: str | None) -> str | None:
@@ -188,7 +188,9 @@ def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_
             pl.col("passage").str.slice(pl.col("end") - pl.col("p_start")).alias("suffix"),
             pl.col("passage_id").str.strip_suffix("+"),
         )
-        .unique(["doc_id", "start", "end"], keep="first", maintain_order=True)
+        # a figure found in a line and again, longer, in the line joined with the next: keep the longer
+        .sort(["doc_id", "start", "end"], descending=[False, False, True])
+        .unique(["doc_id", "start"], keep="first", maintain_order=True)
     )
 
 
@@ -260,7 +262,7 @@ def resolve_markets(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFram
             .then(pl.concat_str(doc_market, pl.lit(": "), pl.col("_name"), pl.lit(" segment")))
             .when(pl.col("_segment") & pl.col("_name").is_not_null())
             .then(pl.concat_str(pl.col("_name"), pl.lit(" segment")))
-            .otherwise(pl.coalesce(pl.col("_name").filter(~pl.col("_segment")).first() if False else None, "_name", doc_market))
+            .otherwise(pl.coalesce("_name", doc_market))
             .alias("market")
         )
         .drop("_phrase", "_name", "_segment", "_usual", "doc_market")

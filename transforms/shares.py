@@ -23,7 +23,7 @@ import polars as pl
 from transforms.companies import company_mentions
 from transforms.company_names import canonical_company_expr
 from transforms.matching import regex_matches
-from transforms.regions import normalize_regions, region_pattern, region_table
+from transforms.regions import DEMONYMS, normalize_regions, region_pattern, region_table
 
 COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "region", "share_pct", "qualifier", "metric", "year")
 
@@ -100,6 +100,11 @@ _COMPANY_WORDS = (
     r"\b(?:Ltd|Limited|Inc|Corp|Corporation|Co|plc|PLC|Group|Holdings?|GmbH|AG|LLC|Materials|Resources|"
     r"Mining|Minerals|Metals|Rare Earths?|Industries|Technologies|Magnetics|Chemicals?)\b"
 )
+# Words after a place that still name the place ("the Asia-Pacific area", "Chinese producers").
+_DESCRIPTOR = (
+    r"\s+(?:region|area|economies|producers|refiners|miners|companies|firms|enterprises|industry|sector|"
+    r"plants|facilities|mines|refineries|operations)$"
+)
 _FACILITY = r"\s+(?:facility|facilities|plant|plants|mine|mines|refinery|refineries|operations|project)$"
 
 
@@ -128,8 +133,13 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     facts = pl.concat([rows, lists], how="diagonal_relaxed")
     if facts.is_empty():
         return pl.DataFrame(schema=_schema())
-    return facts.sort("doc_id", "start").unique(["doc_id", "start", "end"], keep="first",
-                                                 maintain_order=True).select(COLUMNS)
+    return (
+        facts.sort("doc_id", "start")
+        .unique(["doc_id", "start", "end"], keep="first", maintain_order=True)
+        # "Europe holds 35% of capacity; North America accounts for 25%": the metric carries over
+        .with_columns(pl.col("metric").fill_null(strategy="forward", limit=1).over("doc_id"))
+        .select(COLUMNS)
+    )
 
 
 def _schema() -> dict[str, pl.DataType]:
@@ -162,7 +172,7 @@ def qualifier_expr(words: pl.Expr) -> pl.Expr:
     )
 
 
-def metric_expr(text: pl.Expr) -> pl.Expr:
+def metric_expr(text: pl.Expr, *, fallback: bool = True) -> pl.Expr:
     """A short readable label for what the share is of ("refined output", "imports", "market revenue")."""
     t = text.str.to_lowercase()
     return (
@@ -179,7 +189,7 @@ def metric_expr(text: pl.Expr) -> pl.Expr:
         .when(t.str.contains(r"production|output|mined|mining|mine\b")).then(pl.lit("production"))
         .when(t.str.contains(r"supply|supplies")).then(pl.lit("supply"))
         .when(t.str.contains(r"process|refin")).then(pl.lit("processing"))
-        .otherwise(t.str.strip_chars().str.slice(0, 40))
+        .otherwise(t.str.strip_chars().str.slice(0, 40) if fallback else pl.lit(None, dtype=pl.String))
     )
 
 
@@ -190,55 +200,48 @@ def _subjects(found: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     starts = passages.select("passage_id", pl.col("start").alias("_p_start"), "seq")
     rows = (
         found.join(starts, on="passage_id", how="left")
+        .with_row_index("_rid")
         .with_columns(
             pl.col("passage").str.slice(pl.col("end") - pl.col("_p_start")).alias("_after"),
             pl.col("subj").str.replace(_LEADING_NOISE, "").str.replace(r"['’]s?$", "").alias("_subj"),
         )
         .filter(~pl.col("_after").str.contains(_NOT_A_SHARE_AFTER))
         .with_columns(
-            normalize_regions(pl.col("_subj")).alias("_region"),
+            pl.coalesce(
+                normalize_regions(pl.col("_subj")),
+                normalize_regions(pl.col("_subj").str.replace(_DESCRIPTOR, "")),
+                pl.col("_subj").str.replace(_DESCRIPTOR, "").str.to_lowercase()
+                .replace_strict(DEMONYMS, default=None, return_dtype=pl.String),
+            ).alias("_region"),
             pl.col("_subj").str.contains(r"(?i)^(?:the|this|that)\s+(?:region|country|continent|nation|area|bloc)$")
             .alias("_anaphor"),
             # "A and B", "A, B and C": each part a region?
-            pl.col("_subj").str.split_by_regex(r",\s+(?:and\s+)?|\s+and\s+|\s+&\s+").alias("_parts"),
+            _split_parts(pl.col("_subj")).alias("_parts"),
         )
     )
     if rows.is_empty():
         return pl.DataFrame()
     parts = (
-        rows.select("doc_id", "start", "_parts").explode("_parts")
+        rows.select("_rid", "_parts").explode("_parts")
         .with_columns(normalize_regions(pl.col("_parts")).alias("_pr"))
-        .group_by("doc_id", "start")
+        .group_by("_rid")
         .agg(pl.col("_pr").is_not_null().all().alias("_all_regions"),
              pl.col("_pr").str.join(" + ").alias("_joined"))
     )
-    rows = rows.join(parts, on=["doc_id", "start"], how="left")
-    companies = _company_keys(passages, rows)
-    rows = rows.with_columns(
+    rows = rows.join(parts, on="_rid", how="left").with_columns(
         pl.col("_subj").str.replace(_FACILITY, "").alias("_owner"),
     ).with_columns(
-        # "X' Y facility" -> owner X, facility Y
+        # "X' Y facility" -> owner X, site Y
         pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 1).alias("_poss_owner"),
         pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 2).alias("_poss_site"),
-    )
-    rows = rows.join(companies, on="doc_id", how="left").with_columns(
-        pl.col("_keys").fill_null(pl.lit([], dtype=pl.List(pl.String)))
-    )
-    owner = pl.coalesce("_poss_owner", "_owner")
-    owner_parts = owner.str.split_by_regex(r",\s+(?:and\s+)?|\s+and\s+|\s+&\s+")
-    is_company_part = (
-        pl.element().str.contains(_COMPANY_WORDS)
-        | canonical_company_expr(pl.element()).is_in(pl.col("_keys").first())
-    )
-    rows = rows.with_columns(
-        owner_parts.alias("_oparts"),
     ).with_columns(
-        pl.col("_oparts").list.eval(
-            pl.element().str.contains(_COMPANY_WORDS)
-        ).list.all().alias("_by_words"),
-        pl.struct("_oparts", "_keys").map_batches(_all_known, return_dtype=pl.Boolean).alias("_by_list"),
+        _split_parts(pl.coalesce("_poss_owner", "_owner")).alias("_oparts"),
     )
-    del is_company_part
+    known = _known_companies(passages, rows)
+    rows = rows.join(known, on="_rid", how="left").with_columns(
+        pl.col("_oparts").list.eval(pl.element().str.contains(_COMPANY_WORDS)).list.all().alias("_by_words"),
+        pl.col("_by_list").fill_null(False),
+    )
     rows = rows.with_columns(
         (~pl.col("_subj").str.contains(_ELEMENTS) & (pl.col("_by_words") | pl.col("_by_list"))).alias("_company"),
     ).with_columns(
@@ -258,35 +261,44 @@ def _subjects(found: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.col("region").is_not_null()).with_columns(
         pl.col("pct").cast(pl.Float64).alias("share_pct"),
         qualifier_expr(pl.col("qual")).alias("qualifier"),
-        metric_expr(pl.coalesce("metric", "passage")).alias("metric"),
-        _year(pl.col("_after"), pl.col("passage")).alias("year"),
+        pl.coalesce(metric_expr(pl.col("metric")), metric_expr(pl.col("passage"), fallback=False)).alias("metric"),
+        _year(pl.concat_str(pl.col("metric").fill_null(""), pl.col("_after")), pl.col("passage").str.slice(0, pl.col("start") - pl.col("_p_start"))).alias("year"),
     ).filter(pl.col("share_pct") <= 100)
 
 
-def _all_known(batch: pl.Series) -> pl.Series:
-    """Whether every part of a subject is a company the document names (small per-fact check)."""
-    from transforms.company_names import canonical_company
-
-    out = []
-    for row in batch.to_list():
-        keys = set(row["_keys"] or [])
-        parts = row["_oparts"] or []
-        ok = bool(parts) and bool(keys)
-        for part in parts:
-            key = canonical_company(part)
-            if not any(key == k or (len(key) > 3 and (key in k or k in key)) for k in keys):
-                ok = False
-        out.append(ok)
-    return pl.Series(out, dtype=pl.Boolean)
+def _split_parts(subject: pl.Expr) -> pl.Expr:
+    """ "A, B and C" -> [A, B, C] (a marker replace, then a plain split)."""
+    return subject.str.replace_all(r",\s+(?:and\s+)?|\s+and\s+|\s+&\s+", "\x1f").str.split("\x1f")
 
 
-def _company_keys(passages: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
-    """Canonical keys of the companies each document names, for documents with a candidate subject."""
-    docs = rows.filter(pl.col("_region").is_null() & ~pl.col("_anaphor")).select("doc_id").unique()
-    if docs.is_empty():
-        return pl.DataFrame(schema={"doc_id": pl.String, "_keys": pl.List(pl.String)})
-    mentions = company_mentions(passages.join(docs, on="doc_id", how="semi"))
-    return mentions.group_by("doc_id").agg(canonical_company_expr(pl.col("name")).unique().alias("_keys"))
+def _known_companies(passages: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """Per candidate fact: whether every part of its subject is a company the document names."""
+    candidates = rows.filter(pl.col("_region").is_null() & ~pl.col("_anaphor") & ~pl.col("_all_regions"))
+    schema = {"_rid": pl.UInt32, "_by_list": pl.Boolean}
+    if candidates.is_empty():
+        return pl.DataFrame(schema=schema)
+    mentions = company_mentions(passages.join(candidates.select("doc_id").unique(), on="doc_id", how="semi"))
+    if mentions.is_empty():
+        return pl.DataFrame(schema=schema)
+    keys = mentions.select("doc_id", canonical_company_expr(pl.col("name")).alias("_key")).unique()
+    parts = candidates.select("_rid", "doc_id", pl.col("_oparts").alias("_part")).explode("_part").with_columns(
+        canonical_company_expr(pl.col("_part")).alias("_pkey")
+    )
+    long_enough = pl.col("_pkey").str.len_chars() > 3
+    return (
+        parts.join(keys, on="doc_id", how="left")
+        .with_columns(
+            ((pl.col("_pkey") == pl.col("_key"))
+             | (long_enough & pl.col("_key").str.contains(pl.col("_pkey"), literal=True))
+             | (long_enough & pl.col("_pkey").str.contains(pl.col("_key"), literal=True)))
+            .fill_null(False)
+            .alias("_hit")
+        )
+        .group_by("_rid", "_part")
+        .agg(pl.col("_hit").any())
+        .group_by("_rid")
+        .agg(pl.col("_hit").all().alias("_by_list"))
+    )
 
 
 def _resolve_anaphora(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
@@ -311,17 +323,19 @@ def _resolve_anaphora(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFram
         pl.col("_subj").str.contains(r"(?i)country|nation").alias("_is_country")
     ).sort("start")
     resolved = wanted.join_asof(
-        mentions, left_on="start", right_on="_m_start", by=["doc_id", "_is_country"], strategy="backward"
-    ).select("doc_id", "start", pl.col("_mention"))
-    return rows.join(resolved, on=["doc_id", "start"], how="left").with_columns(
+        mentions, left_on="start", right_on="_m_start", by=["doc_id", "_is_country"], strategy="backward",
+        check_sortedness=False,
+    ).select("_rid", pl.col("_mention"))
+    return rows.join(resolved, on="_rid", how="left").with_columns(
         pl.when(pl.col("_anaphor")).then(pl.col("_mention")).otherwise(pl.col("region")).alias("region")
     )
 
 
-def _year(after: pl.Expr, passage: pl.Expr) -> pl.Expr:
-    """The year a share refers to: "in/as of/by 2024" after the figure, else anywhere in the sentence."""
-    pattern = r"\b(?:in|as of|by|during|for|through|since)\s+(?:the\s+(?:end|year)\s+of\s+)?((?:19|20)\d{2})\b"
-    return pl.coalesce(after.str.extract(pattern, 1), passage.str.extract(pattern, 1)).cast(pl.Int32)
+def _year(after: pl.Expr, before: pl.Expr) -> pl.Expr:
+    """The year a share refers to: "in/as of 2024" in the rest of its clause, else "In 2024," before it."""
+    pattern = r"(?i)\b(?:in|as of|by|during|for|through)\s+(?:the\s+(?:end|year)\s+of\s+)?((?:19|20)\d{2})\b"
+    clause = after.str.extract(r"^([^,;]*)", 1)
+    return pl.coalesce(clause.str.extract(pattern, 1), before.str.extract(pattern, 1)).cast(pl.Int32)
 
 
 def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:

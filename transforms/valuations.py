@@ -162,7 +162,6 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
                 "_doc_currency",
                 pl.lit("USD"),
             ).alias("currency"),
-            context().alias("subject"),
         )
     )
     rows = resolve_markets(rows, documents)

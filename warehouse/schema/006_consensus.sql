@@ -50,3 +50,21 @@ SELECT subject AS region, metric, year, consensus_value AS share_pct, min_value 
        max_value AS max_share_pct, relative_spread, n_sources, is_consensus
 FROM consensus_values WHERE kind = 'regional_share';
 COMMENT ON VIEW regional_share_consensus IS 'Consensus share per region, metric and year, with its spread and number of independent sources.';
+COMMENT ON COLUMN market_size_consensus.market IS 'Normalized market name.';
+COMMENT ON COLUMN market_size_consensus.year IS 'Year the size is for.';
+COMMENT ON COLUMN market_size_consensus.currency IS 'ISO currency.';
+COMMENT ON COLUMN market_size_consensus.amount IS 'Consensus size in currency units (CRH weighted median).';
+COMMENT ON COLUMN market_size_consensus.min_amount IS 'Lowest claim.';
+COMMENT ON COLUMN market_size_consensus.max_amount IS 'Highest claim.';
+COMMENT ON COLUMN market_size_consensus.relative_spread IS '(max - min) / consensus.';
+COMMENT ON COLUMN market_size_consensus.n_sources IS 'Independent sources making a claim.';
+COMMENT ON COLUMN market_size_consensus.is_consensus IS 'True with three or more sources; otherwise only the best estimate.';
+COMMENT ON COLUMN regional_share_consensus.region IS 'Region, country or holder of the share.';
+COMMENT ON COLUMN regional_share_consensus.metric IS 'What it is a share of.';
+COMMENT ON COLUMN regional_share_consensus.year IS 'Year (null where claims give none).';
+COMMENT ON COLUMN regional_share_consensus.share_pct IS 'Consensus share in percent (CRH weighted median).';
+COMMENT ON COLUMN regional_share_consensus.min_share_pct IS 'Lowest claim.';
+COMMENT ON COLUMN regional_share_consensus.max_share_pct IS 'Highest claim.';
+COMMENT ON COLUMN regional_share_consensus.relative_spread IS '(max - min) / consensus.';
+COMMENT ON COLUMN regional_share_consensus.n_sources IS 'Independent sources making a claim.';
+COMMENT ON COLUMN regional_share_consensus.is_consensus IS 'True with three or more sources; otherwise only the best estimate.';
