@@ -25,26 +25,39 @@ _HIDDEN_DOT = "\x1e"
 
 # Abbreviations whose period does not end a sentence ("Co., Ltd.", "U.S.", "Mt. Weld").
 _ABBREVIATIONS = (
-    r"(?i)\b(Co|Ltd|Inc|Corp|Bros|Pty|Mt|St|No|Nos|vs|approx|est|Jr|Sr|Dr|Mr|Mrs|Ms|Prof|Fig|"
+    r"\b(Co|CO|Ltd|LTD|Inc|INC|Corp|CORP|Bros|Pty|PTY|Mt|St|No|Nos|vs|approx|est|Jr|Sr|Dr|Mr|Mrs|Ms|Prof|Fig|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|e\.g|i\.e|U\.S|U\.K|E\.U|S\.A|N\.V|B\.V)\."
 )
 
 
+def _exclusive_cum_sum(lengths: pl.Expr) -> pl.Expr:
+    """Running total of lengths before each row, over the whole frame (no grouping: fast)."""
+    return lengths.cum_sum() - lengths
+
+
 def split_passages(docs: pl.DataFrame) -> pl.DataFrame:
-    """Passages of every document in `docs` (columns `doc_id`, `text`), in document order."""
+    """Passages of every document in `docs` (columns `doc_id`, `text`), in document order.
+
+    Offsets come from running totals over the whole frame: a document's lines (with their
+    newlines) add up to its text, and a line's pieces add up to the line, so an element's offset
+    within its parent is its running total minus the parent's running total.
+    """
     if docs.is_empty():
         return pl.DataFrame(schema=PASSAGE_SCHEMA)
     lines = (
         docs.lazy()
-        .select("doc_id", pl.col("text").str.split("\n").alias("line"))
-        .explode("line")
-        .with_columns(
-            # offset of each line = sum of previous line lengths + their newline characters
-            (pl.col("line").str.len_chars() + 1).cum_sum().over("doc_id").alias("_after")
+        .select(
+            "doc_id",
+            pl.col("text").str.split("\n").alias("line"),
+            _exclusive_cum_sum(pl.col("text").str.len_chars() + 1).alias("_doc_base"),
         )
-        .with_columns((pl.col("_after") - pl.col("line").str.len_chars() - 1).alias("line_start"))
+        .explode("line")
+        .with_columns(pl.col("line").str.len_chars().alias("_line_len"))
+        .with_columns((_exclusive_cum_sum(pl.col("_line_len") + 1) - pl.col("_doc_base")).alias("line_start"))
+        .filter(pl.col("_line_len") > 0)
+        .with_columns(_exclusive_cum_sum(pl.col("_line_len")).alias("_line_base"))
     )
-    sentences = (
+    pieces = (
         lines.with_columns(
             pl.col("line")
             # hide abbreviation periods (same length, so offsets stay valid)
@@ -59,19 +72,17 @@ def split_passages(docs: pl.DataFrame) -> pl.DataFrame:
         .explode("piece")
         .with_columns(pl.col("piece").str.len_chars().alias("_len"))
         .with_columns(
-            (pl.col("line_start") + pl.col("_len").cum_sum().over("doc_id", "line_start") - pl.col("_len"))
-            .alias("_start")
+            (pl.col("line_start") + _exclusive_cum_sum(pl.col("_len")) - pl.col("_line_base")).alias("_start")
         )
-        .with_columns(pl.col("piece").str.replace_all(_HIDDEN_DOT, ".", literal=True))
     )
     passages = (
-        sentences
+        pieces
         # trim surrounding blanks but keep offsets exact
         .with_columns(
-            (pl.col("_len") - pl.col("piece").str.strip_chars_start().str.len_chars()).alias("_lead"),
-            pl.col("piece").str.strip_chars().alias("text"),
+            pl.col("piece").str.strip_chars().str.replace_all(_HIDDEN_DOT, ".", literal=True).alias("text"),
+            (pl.col("piece").str.len_chars() - pl.col("piece").str.strip_chars_start().str.len_chars()).alias("_lead"),
         )
-        .filter(pl.col("text").str.len_chars() > 0)
+        .filter(pl.col("text").str.len_bytes() > 0)
         .with_columns((pl.col("_start") + pl.col("_lead")).alias("start"))
         .with_columns((pl.col("start") + pl.col("text").str.len_chars()).alias("end"))
         .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("doc_id").alias("seq"))
