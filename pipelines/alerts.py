@@ -441,7 +441,7 @@ class Finding:
             *(f"  - {d.label()}" for d in self.documents),
         ]
         if self.quotes:
-            lines += ["", "Evidence quotes:", *(f'  "{q}"' for q in self.quotes)]
+            lines += ["", "Evidence quotes:", *(f'  "{" ".join(q.split())}"' for q in self.quotes)]
         lines += ["", f"Finding {self.finding_id}, first seen {self.first_seen.isoformat()}"]
         return "\n".join(lines)
 
@@ -603,7 +603,8 @@ class WebhookSink(Sink):
             error = f"HTTP {response.status_code} from {where}: {response.text[:200].strip()}"
             if response.status_code < 500 and response.status_code != 429:
                 raise DeliveryError(error)
-        raise DeliveryError(f"{error} ({self.retries + 1} tries)", sink_down=True)
+        tries = self.retries + 1
+        raise DeliveryError(f"{error} (after {tries} {'try' if tries == 1 else 'tries'})", sink_down=True)
 
     def close(self) -> None:
         if self._session is not None:

@@ -8,6 +8,7 @@ from pipelines import paths
 from pipelines.assets import consensus, fact_assets, findings, passages, published_warehouse, raw_documents
 from pipelines.checks import rule_checks
 from pipelines.resources import DocumentStoreResource, WarehouseResource
+from pipelines.sensors import AlertsResource, alert_sensor, send_alerts_job
 
 all_assets = [raw_documents, passages, *fact_assets, findings, consensus, published_warehouse]
 
@@ -35,13 +36,15 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             path=str(paths.warehouse_path()), published_path=str(paths.published_path())
         ),
         "document_store": DocumentStoreResource(inbox=str(paths.inbox_dir()), raw_dir=str(paths.raw_dir())),
+        "alerts": AlertsResource(),
     }
 
 
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=rule_checks,
-    jobs=[refresh_job],
+    jobs=[refresh_job, send_alerts_job],
     schedules=[daily_refresh],
+    sensors=[alert_sensor],
     resources=build_resources(),
 )

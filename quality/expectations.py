@@ -246,7 +246,7 @@ class ExpectationResult:
     success: bool
     element_count: int | None
     unexpected_count: int | None
-    unexpected_values: tuple[str, ...]  # first few failing values, as text
+    unexpected_values: tuple[str, ...]  # first few distinct failing values, as text
     doc_ids: tuple[str, ...]  # documents of the sampled failing rows
     quotes: tuple[str, ...]  # quotes of the sampled failing rows (fact tables)
     error: str | None = None  # why it could not be evaluated (missing column, GX exception)
@@ -439,7 +439,8 @@ def validate_table(table: str, frame: pl.DataFrame) -> SuiteResult:
         missing = [c for c in exp.columns if c not in frame.columns]
         error = f"column {', '.join(missing)} is missing" if missing else _exception_message(res.exception_info or {})
         positions = detail.get("partial_unexpected_index_list") or []
-        examples = (detail.get("partial_unexpected_list") or [])[:EXAMPLES_SHOWN]
+        # Distinct failing values, first seen first: "1850" once, not five times.
+        examples = list(dict.fromkeys(_text(v) for v in detail.get("partial_unexpected_list") or []))
         results.append(
             ExpectationResult(
                 table=table,
@@ -447,7 +448,7 @@ def validate_table(table: str, frame: pl.DataFrame) -> SuiteResult:
                 success=bool(res.success) and error is None,
                 element_count=detail.get("element_count"),
                 unexpected_count=detail.get("unexpected_count"),
-                unexpected_values=tuple(_text(v) for v in examples),
+                unexpected_values=tuple(examples[:EXAMPLES_SHOWN]),
                 doc_ids=_sampled(frame, positions, "doc_id"),
                 quotes=_sampled(frame, positions, "quote"),
                 error=error,
@@ -544,6 +545,8 @@ def _build_gx_docs(suites: list[SuiteResult], site_dir: Path) -> Path:
         if suite.gx_result is None:
             continue
         context.suites.add(_gx_suite(suite.table))
+        # batch.validate leaves these out; the result pages show them as run name and time.
+        suite.gx_result.meta.update(run_id=run_id, validation_time=run_id.run_time)
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite.suite_name),
             run_id=run_id,

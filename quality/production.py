@@ -11,8 +11,9 @@
   document's regions for that year, measure and unit). Rows above the total are always wrong;
   rows below it only when the table is complete (it has an "Other"/"Rest of world" row), since
   a text may name a few countries and the world total without listing every producer. The
-  tolerance is 2% for totals stated as rounded (and at least half the rounding unit of the total,
-  e.g. 5,000 for 390,000), else 0.5%. Severity `warn`: summing rounded rows is approximate.
+  tolerance is 2% for totals stated as rounded ("World total (rounded)", "about", or a figure
+  ending in three zeros), else 0.5%, and never less than half the total's rounding unit (5,000
+  for 390,000). Severity `warn`: summing rounded rows is approximate.
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ def unit_key(unit: pl.Expr) -> pl.Expr:
     )
 
 
+def _region_label(region: pl.Expr) -> pl.Expr:
+    """A table's row label as a region name: "World total (rounded)" -> "World total", "Total" -> "World"."""
+    label = region.str.replace_all(r"\s*\([^)]*\)", "").str.strip_chars()
+    return pl.when(label.str.contains(r"(?i)^(?:grand\s+)?total$")).then(pl.lit(WORLD)).otherwise(label)
+
+
 def _scale_to_tons(value: pl.Expr, unit: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     """Thousand tons ("kt", "000 t") as tons, so 270 kt and 270,000 t compare."""
     thousand = unit.str.contains(r"(?i)\bkt\b|\bkilotonnes?\b|\bthousand\s+(?:metric\s+)?(?:tonnes?|tons?)\b|'000")
@@ -76,7 +83,8 @@ def _quantities(capacity: pl.DataFrame) -> pl.DataFrame:
         capacity.filter(pl.col("value").is_not_null() & (pl.col("value") > 0))
         .join(clusters, on="company", how="left")
         .with_columns(
-            normalize_regions(pl.col("region")).alias("canonical"),
+            normalize_regions(_region_label(pl.col("region"))).alias("canonical"),
+            pl.col("region").str.contains(_ROUNDED).fill_null(False).alias("rounded_label"),
             pl.col("region").str.strip_chars().str.contains(_REMAINDER).fill_null(False).alias("remainder"),
             value.alias("qty"),
             unit_key(unit).alias("ukey"),
@@ -172,7 +180,8 @@ def total_mismatches(capacity: pl.DataFrame) -> pl.DataFrame:
         .sort("doc_id", "start")
         .unique(group, keep="first", maintain_order=True)
         .select(*group, pl.col("qty").alias("total"), pl.col("start").alias("t_start"),
-                pl.col("quote").alias("t_quote"), pl.col("key").alias("t_key"), pl.col("unit").alias("t_unit"))
+                pl.col("quote").alias("t_quote"), pl.col("key").alias("t_key"), pl.col("unit").alias("t_unit"),
+                (pl.col("rounded_label") | pl.col("quote").str.contains(_ROUNDED).fill_null(False)).alias("rounded"))
     )
     candidates = q.filter(
         (pl.col("canonical").is_not_null() & (pl.col("canonical") != WORLD)) | pl.col("remainder")
@@ -193,7 +202,7 @@ def total_mismatches(capacity: pl.DataFrame) -> pl.DataFrame:
     rows = rows.join(nested, on=[*group, "row_region"], how="anti")
     sums = (
         rows.sort("start")
-        .group_by(*group, "total", "t_quote", "t_key", "t_unit")
+        .group_by(*group, "total", "t_quote", "t_key", "t_unit", "rounded")
         .agg(
             pl.col("qty").sum().alias("row_sum"),
             pl.len().alias("n_rows"),
@@ -204,7 +213,7 @@ def total_mismatches(capacity: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("n_rows") >= 2)
         .with_columns(
             pl.max_horizontal(
-                pl.when(pl.col("t_quote").str.contains(_ROUNDED) | (_rounding_unit(pl.col("total")) >= 1000))
+                pl.when(pl.col("rounded") | (_rounding_unit(pl.col("total")) >= 1000))
                 .then(ROUNDED_TOTAL_REL).otherwise(EXACT_TOTAL_REL) * pl.col("total"),
                 _rounding_unit(pl.col("total")) / 2,
             ).alias("tolerance"),

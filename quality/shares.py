@@ -65,6 +65,13 @@ RELATED_FAMILIES = {"production": "supply", "refining": "supply", "capacity": "s
                     "demand": "demand", "market": "demand"}
 # "Other", "Rest of world": the remainder of one document's own list, meaningless across documents.
 _REMAINDER = r"^(?:all\s+)?(?:others?|rest of(?: the)? world|row|remaining(?: \w+)?|other (?:countries|regions))$"
+# "Over 85% ... is located in a single region": a place the text does not name. Two of these need
+# not be the same place, so they are never compared or added.
+_UNNAMED = r"unnamed|^(?:a single|one|a|another|single)\s+(?:region|country|nation|jurisdiction|place)\b"
+
+# The words before "Market" in a title ("Rare Earth Recycling Market to Reach ..."). A local rule
+# rather than transforms.markets, whose helpers are still changing; valuations come first anyway.
+_TITLE_MARKET = r"(?i)((?:[a-z][\w&'’/.\-]*\s+){1,6})markets?\b"
 
 _QUALIFIER_SYNONYMS = {
     "more_than": "over", "more than": "over", "above": "over", "greater_than": "over", "exceeding": "over",
@@ -135,8 +142,6 @@ def document_markets(documents: pl.DataFrame | None, valuations: pl.DataFrame | 
 
     Used as the basis of market/demand/trade shares, which are shares of that market.
     """
-    from transforms.markets import title_market  # the extractor's own market names
-
     schema = {"doc_id": pl.String, "doc_market": pl.String}
     frames = []
     if valuations is not None and not valuations.is_empty() and "market" in valuations.columns:
@@ -149,7 +154,7 @@ def document_markets(documents: pl.DataFrame | None, valuations: pl.DataFrame | 
         )
     if documents is not None and not documents.is_empty() and "title" in documents.columns:
         frames.append(
-            documents.select("doc_id", market_key(title_market(pl.col("title"))).alias("doc_market"))
+            documents.select("doc_id", market_key(pl.col("title").str.extract(_TITLE_MARKET, 1)).alias("doc_market"))
             .filter(pl.col("doc_market").is_not_null())
         )
     if not frames:
@@ -157,8 +162,8 @@ def document_markets(documents: pl.DataFrame | None, valuations: pl.DataFrame | 
     return pl.concat([f.cast(schema) for f in frames]).unique("doc_id", keep="first", maintain_order=True)
 
 
-def market_key(expr: pl.Expr) -> pl.Expr:
-    """Comparable market name: lower case, without "global", "market", "size" or punctuation."""
+def market_label(expr: pl.Expr) -> pl.Expr:
+    """A market name for messages: lower case, without "global", "market", "size" or punctuation."""
     return (
         expr.str.to_lowercase()
         .str.replace_all(r"\((?:global|worldwide)\)", " ")
@@ -169,6 +174,12 @@ def market_key(expr: pl.Expr) -> pl.Expr:
         .str.strip_chars()
         .replace("", None)
     )
+
+
+def market_key(expr: pl.Expr) -> pl.Expr:
+    """Comparable market name: `market_label` with plurals folded ("Permanent Magnets Market" and
+    "permanent magnet" are one market)."""
+    return market_label(expr).str.replace_all(r"\b(\w+[^s\W])s\b", "${1}")
 
 
 def share_claims(shares: pl.DataFrame, doc_markets: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -184,6 +195,7 @@ def share_claims(shares: pl.DataFrame, doc_markets: pl.DataFrame | None = None) 
     written = pl.col("region").str.strip_chars()
     claims = (
         shares.filter(pl.col("share_pct").is_not_null() & pl.col("region").is_not_null())
+        .filter(~pl.col("region").str.to_lowercase().str.contains(_UNNAMED))
         .sort("doc_id", "start")
         .select(
             (pl.col("doc_id") + ":" + pl.col("start").cast(pl.String) + "-" + pl.col("end").cast(pl.String))
@@ -233,7 +245,8 @@ def _interval(lo: float, hi: float, lo_open: bool, hi_open: bool) -> str:
 def _claim_evidence(r: dict, suffix: str = "") -> dict:
     return {
         "doc_id": r[f"doc_id{suffix}"], "region": r[f"region{suffix}"], "metric": r[f"metric{suffix}"],
-        "family": r[f"family{suffix}"], "year": r[f"year{suffix}"], "qualifier": r[f"qualifier{suffix}"],
+        "family": r.get(f"family{suffix}", r["family"]), "year": r[f"year{suffix}"],
+        "qualifier": r[f"qualifier{suffix}"],
         "share_pct": r[f"v{suffix}"], "interval": [round(r[f"lo{suffix}"], 4), round(r[f"hi{suffix}"], 4)],
         "open": [r[f"lo_open{suffix}"], r[f"hi_open{suffix}"]],
     }

@@ -8,9 +8,12 @@ Two comparisons, in order of directness:
 2. Projected: the documents share no year, but one of them states a growth rate whose period
    covers both its own figure and the other document's year; its figure is compounded there.
    Doc A: 31.3 billion in 2025 growing 12.1% -> 35.1 billion in 2026, against doc B's 15.8 billion
-   for 2026. Every projection either document allows is tried (each one's own rate, forwards or
-   back); the pair conflicts only when none of them comes within TOLERANCE, because a forecast
-   compounded over many years drifts with the rate and should get the benefit of the doubt.
+   for 2026. Only the shortest projections count: compounding over many years drifts with the
+   rate, so a long projection that happens to agree says less than a one-year step that does not.
+   A pair of figures at that horizon is reconciled when either one, carried by its own
+   document's rate to the other's year (forwards or back), comes within TOLERANCE; the documents
+   conflict when some pair is not (A's base year 22% below B's, though A's end point agrees with
+   B's), and the forward projection is the one reported.
 
 A publisher revising its own report is reported as a revision ("revised from ... to ..."), a
 disagreement between publishers as a conflict; both are `warn`: market sizing is an estimate and
@@ -29,7 +32,7 @@ import polars as pl
 
 from quality.cagr import money
 from quality.findings import conform_findings, empty_findings, fingerprint
-from quality.shares import market_key
+from quality.shares import market_key, market_label
 
 RULE = "valuation_conflict"
 # Relative: max/min - 1. Publishers round sizes to 3 significant digits and restate base years;
@@ -106,12 +109,13 @@ def _sizes(valuations: pl.DataFrame) -> pl.DataFrame:
     """One size per document, market (normalized), currency and year: the first one stated."""
     return (
         valuations.filter(pl.col("year").is_not_null() & (pl.col("amount") > 0) & pl.col("market").is_not_null())
-        .with_columns(market_key(pl.col("market")).alias("mkey"), _fact_key().alias("key"),
+        .with_columns(market_key(pl.col("market")).alias("mkey"), market_label(pl.col("market")).alias("label"),
+                      _fact_key().alias("key"),
                       pl.col("currency").fill_null("?").alias("currency"))
         .filter(pl.col("mkey").is_not_null())
         .sort("doc_id", "start")
         .unique(["doc_id", "mkey", "currency", "year"], keep="first", maintain_order=True)
-        .select("doc_id", "mkey", "market", "currency", "year", "amount", "quote", "key")
+        .select("doc_id", "mkey", "label", "currency", "year", "amount", "quote", "key")
     )
 
 
@@ -142,7 +146,7 @@ def _same_year(sizes: pl.DataFrame) -> pl.DataFrame:
         sizes.join(sizes, on=["mkey", "currency", "year"], suffix="_b")
         .filter(pl.col("doc_id") < pl.col("doc_id_b"))
         .select(
-            "mkey", "currency", "doc_id", "doc_id_b",
+            "mkey", "label", "currency", "doc_id", "doc_id_b",
             pl.lit("same_year").alias("kind"),
             pl.col("year").alias("year_a"), pl.col("amount").alias("amount_a"),
             pl.col("year").alias("year_b"), "amount_b",
@@ -171,9 +175,12 @@ def _projected(sizes: pl.DataFrame, rates: pl.DataFrame) -> pl.DataFrame:
     )
     # Orient every comparison as (a, b) with a's doc_id < b's, whichever side was projected.
     forward = pl.col("doc_id") < pl.col("doc_id_t")
-    pick = lambda a, b: pl.when(forward).then(pl.col(a)).otherwise(pl.col(b))  # noqa: E731
+
+    def pick(a: str, b: str) -> pl.Expr:
+        return pl.when(forward).then(pl.col(a)).otherwise(pl.col(b))
+
     return carried.select(
-        "mkey", "currency",
+        "mkey", pick("label", "label_t").alias("label"), "currency",
         pick("doc_id", "doc_id_t").alias("doc_id"), pick("doc_id_t", "doc_id").alias("doc_id_b"),
         pl.lit("projected").alias("kind"),
         pick("year", "year_t").alias("year_a"), pick("amount", "amount_t").alias("amount_a"),
@@ -215,11 +222,15 @@ def valuation_conflicts(valuations: pl.DataFrame, growth_rates: pl.DataFrame | N
             .join(same.select(pair), on=pair, how="anti")  # a shared year is the better evidence
             .with_columns(gap.alias("gap"), (pl.col("year_b") - pl.col("year_a")).abs().alias("horizon"))
         )
-        agreeing = projected.filter(pl.col("gap") <= tolerance).select(pair).unique()
+        shortest = projected.filter(pl.col("horizon") == pl.col("horizon").min().over(pair))
+        # a pair of figures is reconciled when either one, carried by its own document's rate to the
+        # other's year, comes within tolerance
+        figures = [*pair, "key_a", "key_b"]
+        agreeing = shortest.filter(pl.col("gap") <= tolerance).select(figures).unique()
         projected = (
-            projected.join(agreeing, on=pair, how="anti")
-            .sort("horizon", "backward", "gap", "year_a", "projected_doc")
-            .unique(pair, keep="first", maintain_order=True)  # the shortest projection of each pair
+            shortest.join(agreeing, on=figures, how="anti")
+            .sort("backward", "gap", "year_a", "projected_doc")
+            .unique(pair, keep="first", maintain_order=True)  # forward in time where possible
             .drop("horizon")
         )
         chosen.append(projected.select(same.columns))
@@ -264,11 +275,11 @@ def _finding(r: dict, info: dict[str, dict]) -> dict:
     apart = f"{change * 100:+.0f}%"
     if publisher is not None:
         kind = "revision"
-        message = (f"{r['mkey']}: the same publisher ({publisher[0].replace('_', ' ')} {publisher[1]}) revised "
+        message = (f"{r['label']}: the same publisher ({publisher[0].replace('_', ' ')} {publisher[1]}) revised "
                    f"its figure from {old['text']} to {new['text']} ({apart})")
     else:
         kind = "conflict"
-        message = (f"{r['mkey']}: two publishers disagree on the market's size: {old['text']} in one, "
+        message = (f"{r['label']}: two publishers disagree on the market's size: {old['text']} in one, "
                    f"{new['text']} in the other ({apart})")
     evidence = {
         "kind": kind, "comparison": r["kind"], "currency": cur, "gap_pct": round(r["gap"] * 100, 2),
@@ -284,7 +295,7 @@ def _finding(r: dict, info: dict[str, dict]) -> dict:
     quotes = [old["quote"], new["quote"]] + ([r["rate_quote"]] if r["rate_quote"] else [])
     return {
         "finding_id": fingerprint(RULE, r["mkey"], *sorted(keys)),
-        "rule": RULE, "severity": "warn", "subject": r["mkey"], "message": message,
+        "rule": RULE, "severity": "warn", "subject": r["label"], "message": message,
         "doc_ids": [old["doc_id"], new["doc_id"]], "quotes": quotes, "evidence": json.dumps(evidence, default=str),
     }
 

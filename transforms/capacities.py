@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.companies import company_mentions
+from transforms.companies import company_mentions, suffix_mentions
 from transforms.company_names import canonical_company_expr
 from transforms.matching import regex_matches
 from transforms.regions import normalize_regions, region_pattern
@@ -29,6 +29,8 @@ COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "company", "facility
 
 _QUAL = r"(?:(?P<qual>(?i:more than|over|above|nearly|almost|about|approximately|around|roughly|up to|"
 _QUAL += r"at least|some|an estimated|a total of|in excess of))\s+)?"
+# Literal words (and " t " forms) at least one of which a tonnage needs: the cheap first filter.
+_UNIT_WORDS = ("ton", "tpa", "kt", "metric", "kilo", " t ", " t.", " t,", " t/", "t/y")
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _UNIT = (
     r"\[?(?P<unit>(?i:thousand\s+(?:metric\s+)?(?:tons|tonnes)|million\s+(?:metric\s+)?(?:tons|tonnes)|"
@@ -66,6 +68,8 @@ _FACILITY = (
 )
 _YEAR = r"(?i)\b(?:in|by|for|during|through|from|of)\s+(?:the\s+end\s+of\s+|end\s+of\s+|early\s+|late\s+|mid-?)?(?:FY\s?)?((?:19|20)\d{2})\b"
 
+_OPENING = 5  # passages that make a document's lede
+
 # Production tables.
 _ROW = (
     r"^(?P<name>[A-Z][A-Za-z .,'’()&\-]*?[A-Za-z)])(?:\d{1,2})?\s+"
@@ -98,8 +102,8 @@ def _schema() -> dict[str, pl.DataType]:
 
 def _inline(passages: pl.DataFrame) -> pl.DataFrame:
     """Tonnages bound to a capacity or production cue, with who/where/when from the sentence."""
-    candidates = passages.filter(
-        pl.col("text").str.contains(r"(?i)\d\s*\[?(?:t\b|tpa|kt|mt|tons?\b|tonnes?\b|metric|kilo|thousand|million)")
+    candidates = passages.filter(pl.col("text").str.contains(_any_case(_UNIT_WORDS))).filter(
+        pl.col("text").str.contains(r"\d\s?\[?(?i:t(?-u:\b)|tpa|kt|mt|tons?(?-u:\b)|tonnes?(?-u:\b)|metric|kilo|thousand|million)")
     )
     if candidates.is_empty():
         return pl.DataFrame()
@@ -163,15 +167,21 @@ def _inline(passages: pl.DataFrame) -> pl.DataFrame:
 def _attribute(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     """Who and where: the company named nearest before the figure in its sentence or the one before
     (else the document's only company), and the place its sentence (or the one before) names."""
-    docs = rows.select("doc_id").unique()
-    scope = passages.join(docs, on="doc_id", how="semi")
+    # only the figure's passage and the one before it are read for names
+    near = rows.select("doc_id", "seq").unique()
+    near = pl.concat([near, near.with_columns(pl.col("seq") - 1)]).unique()
+    scope = passages.join(near, on=["doc_id", "seq"], how="semi")
     seqs = scope.select("passage_id", pl.col("seq").alias("_c_seq"))
     mentions = company_mentions(scope).select("doc_id", "passage_id", pl.col("start").alias("_c_start"),
                                               pl.col("name").alias("company"))
+    # a document whose opening names exactly one company with a legal form is about that company
+    opening = passages.filter(pl.col("seq") < _OPENING).join(rows.select("doc_id").unique(), on="doc_id",
+                                                               how="semi")
     sole = (
-        mentions.with_columns(canonical_company_expr(pl.col("company")).alias("_key"))
+        suffix_mentions(opening)
+        .with_columns(canonical_company_expr(pl.col("name")).alias("_key"))
         .group_by("doc_id")
-        .agg(pl.col("company").first().alias("_sole"), pl.col("_key").n_unique().alias("_n"))
+        .agg(pl.col("name").first().alias("_sole"), pl.col("_key").n_unique().alias("_n"))
         .filter(pl.col("_n") == 1)
         .select("doc_id", "_sole")
     )
@@ -183,10 +193,8 @@ def _attribute(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
             "doc_id", "passage_id", pl.col("start").alias("_c_start"), pl.col("owner").alias("company"))
         mentions = pl.concat([mentions, owners], how="vertical_relaxed")
     mentions = mentions.join(seqs, on="passage_id", how="left").drop("passage_id").sort("_c_start")
-    prev = passages.select(
-        "passage_id", pl.col("text").shift(1).over("doc_id", order_by="seq").alias("_prev_text")
-    )
-    place = rf"(?:\b(?:outside|non-|beyond|excluding|except)\s*)?{region_pattern()}"
+    prev = scope.select("doc_id", (pl.col("seq") + 1).alias("seq"), pl.col("text").alias("_prev_text"))
+    place = rf"(?:(?-u:\b)(?:outside|non-|beyond|excluding|except)\s*)?{region_pattern()}"
     excluded = r"^(?:outside|non-|beyond|excluding|except)"
     here = pl.col("_before").str.extract_all(place).list.eval(pl.element().filter(
         ~pl.element().str.contains(excluded))).list.last()
@@ -195,13 +203,13 @@ def _attribute(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     before = pl.col("_prev_text").str.extract_all(place).list.eval(pl.element().filter(
         ~pl.element().str.contains(excluded))).list.last()
     world = pl.when(pl.concat_str(pl.col("_before").str.slice(-200), pl.col("quote")).str.contains(
-        r"(?i)\b(?:global|world|worldwide)\b(?:\s+[\w-]+){0,3}\s+(?:production|capacity|output)")
+        r"(?i)(?-u:\b)(?:global|world|worldwide)(?:\s+[\w-]+){0,3}\s+(?:production|capacity|output)")
     ).then(pl.lit("World"))
     rows = (
         rows.sort("start")
         .join_asof(mentions, left_on="start", right_on="_c_start", by="doc_id", strategy="backward",
                    check_sortedness=False)
-        .join(prev, on="passage_id", how="left")
+        .join(prev, on=["doc_id", "seq"], how="left")
         .join(sole, on="doc_id", how="left")
         .with_columns(
             pl.when(pl.col("_c_seq") >= pl.col("seq") - 1).then(pl.col("company"))
@@ -223,31 +231,40 @@ def _attribute(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
 # ---------------------------------------------------------------- production tables
 
 def _tables(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """One production fact per country row and year column of a production-by-country table."""
-    docs = passages.filter(pl.col("text").str.contains(r"(?i)production")).select("doc_id").unique()
-    scope = passages.join(docs, on="doc_id", how="semi")
-    if scope.is_empty():
-        return pl.DataFrame()
-    lines = (
-        scope.lazy()
+    """One production fact per country row and year column of a production-by-country table.
+
+    Rows are short lines ending in a figure, a dash or NA; only those are parsed. A table is a run
+    of consecutive rows, and its header is the line before the run plus the line before that.
+    """
+    candidates = (
+        passages.filter(pl.col("text").str.len_chars() <= 160)
+        .filter(pl.col("text").str.contains(r"(?:\d|—|–|-|NA|N/A|W|XX|\))\s*$"))
         .with_columns(pl.col("text").str.extract_groups(_ROW).alias("_g"))
         .unnest("_g")
-        .with_columns(
-            # a "row" whose figures are all years is the column header ("Country 2023 2024")
-            (pl.col("vals").is_not_null()
-             & ~pl.col("vals").str.contains(r"^\s*(?:(?:19|20)\d{2}e?\s*)+$")).alias("_row"),
-            pl.col("text").shift(1).over("doc_id", order_by="seq").alias("_prev"),
-        )
-        .with_columns((~pl.col("_row")).cast(pl.Int32).cum_sum().over("doc_id", order_by="seq").alias("_run"))
-        .with_columns(
-            pl.concat_str(pl.col("_prev").fill_null(""), pl.lit("\n"), pl.col("text"))
-            .first().over("doc_id", "_run", order_by="seq").alias("_header")
-        )
-        .filter(
-            pl.col("_row")
-            & pl.col("_header").str.contains(r"(?i)production")
-            & pl.col("_header").str.contains(r"(?:19|20)\d{2}")
-        )
+        .filter(pl.col("vals").is_not_null())
+        # a "row" whose figures are all years is the column header ("Country 2023 2024")
+        .filter(~pl.col("vals").str.contains(r"^\s*(?:(?:19|20)\d{2}e?\s*)+$"))
+    )
+    if candidates.is_empty():
+        return pl.DataFrame()
+    rows = candidates.sort("doc_id", "seq").with_columns(
+        (pl.col("seq") != pl.col("seq").shift(1).over("doc_id") + 1).fill_null(True).cast(pl.Int32)
+        .cum_sum().over("doc_id").alias("_run")
+    ).with_columns((pl.col("seq").min().over("doc_id", "_run") - 1).alias("_head_seq"))
+    heads = rows.select("doc_id", "_head_seq").unique()
+    texts = passages.join(
+        pl.concat([heads, heads.with_columns(pl.col("_head_seq") - 1)]).rename({"_head_seq": "seq"}),
+        on=["doc_id", "seq"], how="semi",
+    ).select("doc_id", "seq", "text")
+    header = heads.join(texts.rename({"seq": "_head_seq", "text": "_h1"}), on=["doc_id", "_head_seq"], how="left") \
+        .join(texts.with_columns(pl.col("seq") + 1).rename({"seq": "_head_seq", "text": "_h0"}),
+              on=["doc_id", "_head_seq"], how="left") \
+        .select("doc_id", "_head_seq",
+                pl.concat_str(pl.col("_h0").fill_null(""), pl.lit("\n"), pl.col("_h1").fill_null("")).alias("_header"))
+    lines = (
+        rows.join(header, on=["doc_id", "_head_seq"], how="left")
+        .filter(pl.col("_header").str.contains(r"(?i)production"))
+        .filter(pl.col("_header").str.contains(r"(?:19|20)\d{2}"))
         .with_columns(
             pl.col("_header").str.extract_all(r"(?:19|20)\d{2}").list.unique(maintain_order=True).alias("_years"),
             pl.col("vals").str.extract_all(r"\S+").alias("_tokens"),
@@ -260,7 +277,6 @@ def _tables(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
             pl.col("_tokens").list.head(pl.col("_years").list.len()).alias("_cols"),
         )
         .filter(pl.col("region").is_not_null())
-        .collect()
     )
     if lines.is_empty():
         return pl.DataFrame()
@@ -379,3 +395,12 @@ def _remove_footnotes(lines: pl.DataFrame) -> pl.DataFrame:
         .otherwise(0)
     )
     return lines.with_columns(k.alias("_k"))
+
+
+def _any_case(words: tuple[str, ...]) -> str:
+    """A literal alternation of `words` in lower, Capitalized and UPPER case.
+
+    Case-sensitive literal sets run on the regex engine's fastest path (several times faster than
+    `(?i)`), which matters for prefilters that scan every passage.
+    """
+    return "|".join(dict.fromkeys(v for w in words for v in (w, w.capitalize(), w.upper())))

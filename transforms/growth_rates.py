@@ -8,7 +8,8 @@ during the forecast period 2025 - 2032", "6.2% CAGR during 2025-2032", "8.2% CAG
 A CAGR counts only when it is about a market: the last subject word before it must not be
 something else that grows (sales, production, demand, capacity, prices... as in "EV sales ...
 establishing a 29% CAGR trajectory"), and a market must be named (in the sentence, the title or
-the opening paragraphs) unless the rate sits in a table row. Year-on-year changes and "increase by 400%" are not CAGRs and never match.
+the opening paragraphs) unless the rate sits in a table row. Year-on-year changes and "increase by
+400%" are not CAGRs and never match.
 A declining market ("declining at a CAGR of 3%") gets a negative rate.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.markets import YEAR, context, last_word_of, parse_year, resolve_markets, scan
+from transforms.markets import YEAR, ascii_bounds, context, last_word_of, parse_year, resolve_markets, scan
 
 COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "market", "rate_pct", "start_year", "end_year")
 
@@ -62,6 +63,11 @@ _DECLINE = (
     r"(?i)\b(?:declin|decreas|contract|shrink|fall|drop|negative|degrow)\w*\s+(?:(?:at|by|with|of)\s+)?"
     r"(?:(?:an?|the)\s+)?(?:(?:rate|cagr)\s+of\s+)?$"
 )
+
+
+# word boundaries as ASCII (see markets.ascii_bounds)
+PATTERN = ascii_bounds(PATTERN)
+_DECLINE = ascii_bounds(_DECLINE)
 
 
 def empty() -> pl.DataFrame:

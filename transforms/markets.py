@@ -16,7 +16,7 @@ from transforms.matching import regex_matches
 # A four-digit year. PDF text extraction sometimes splits one ("20 23"); `parse_year` undoes that.
 # YEAR_DIGITS may be followed by an estimate/forecast marker ("2025E", "2032F"); YEAR may not.
 YEAR_DIGITS = r"(?:19[5-9]\d|20 ?[0-9]\d)"
-YEAR = YEAR_DIGITS + r"\b"
+YEAR = YEAR_DIGITS + r"(?-u:\b)"
 
 # Words that cannot be part of a market's name: articles, prepositions, verbs, report boilerplate
 # ("Report Attributes Details Market Size ..."), scale words and "global". A name captured before
@@ -30,15 +30,16 @@ _NAME_STOPWORDS = (
     "billion|million|trillion|bn|mn|historical|current|size|value|growth|usd|eur|us|"
     "while|where|which|whose|when|than|both|each|said|new|during|over|through|between"
 )
-_WORD = r"[A-Za-z][\w&'’/\-]*(?:\.[A-Za-z][\w&'’/\-]*)*"
+# ASCII classes and boundaries keep the regex engine on its fast path over long texts.
+_WORD = r"[A-Za-z][A-Za-z0-9_&'’/\-]*(?:\.[A-Za-z][A-Za-z0-9_&'’/\-]*)*"
 # Up to eight words, then "market" or "segment", or "market for" and up to six words. Matched with
 # extract_all and the last hit taken, so the name is the market mentioned nearest before the figure.
-_SUBJECT = rf"(?i)(?:{_WORD}[ \t]+){{0,8}}(?:markets?|segments?)\b(?:[ \t]+for(?:[ \t]+{_WORD}){{1,6}})?"
-_BEFORE = r"(?i)^(.*?)\s*\b(?:markets?|segments?)\b"
-_AFTER_FOR = r"(?i)\bmarkets?\s+for\s+(.*)$"
-_CUT_BEFORE = rf"(?i)^(?:.*\b(?:{_NAME_STOPWORDS})(?:\s+|$))?"
-_CUT_AFTER = rf"(?i)\s*\b(?:{_NAME_STOPWORDS})\b.*$"
-_BASE_YEAR = rf"(?i)\bbase[\s-]+year\s*[:|]?\s*({YEAR})"
+_SUBJECT = rf"(?i)(?:{_WORD}[ \t]+){{0,8}}(?:markets?|segments?)(?-u:\b)(?:[ \t]+for(?:[ \t]+{_WORD}){{1,6}})?"
+_BEFORE = r"(?i)^(.*?)\s*(?-u:\b)(?:markets?|segments?)(?-u:\b)"
+_AFTER_FOR = r"(?i)(?-u:\b)markets?\s+for\s+(.*)$"
+_CUT_BEFORE = rf"(?i)^(?:.*(?-u:\b)(?:{_NAME_STOPWORDS})(?:\s+|$))?"
+_CUT_AFTER = rf"(?i)\s*(?-u:\b)(?:{_NAME_STOPWORDS})(?-u:\b).*$"
+_BASE_YEAR = rf"(?i)(?-u:\b)base[\s-]+year\s*[:|]?\s*({YEAR})"
 # How much of a document's opening is read for the market it is about, when its title names none.
 _LEDE_CHARS = 2000
 
@@ -91,65 +92,86 @@ def market_name(text: str) -> str | None:
     return pl.select(phrase_name(subject_phrase(pl.lit(text, dtype=pl.String))))[0, 0]
 
 
-def title_market(title: pl.Expr) -> pl.Expr:
-    """The first market a title (or any text) names, normalized; null when it names none."""
-    return title.str.extract_all(_SUBJECT).list.eval(phrase_name(pl.element())).list.drop_nulls().list.first()
+def _first_named(frame: pl.DataFrame, text: pl.Expr) -> pl.DataFrame:
+    """doc_id and the first market `text` names, for the rows of `frame` whose text names one."""
+    return (
+        frame.select("doc_id", text.str.extract_all(_SUBJECT).alias("_phrase"))
+        .explode("_phrase")
+        .with_columns(phrase_name(pl.col("_phrase")).alias("doc_market"))
+        .drop_nulls("doc_market")
+        .group_by("doc_id", maintain_order=True)
+        .agg(pl.col("doc_market").first())
+    )
 
 
 def document_market(title: str | None) -> str | None:
     """The market a document is about, from its title; None when the title names no market."""
-    return pl.select(title_market(pl.lit(title, dtype=pl.String)))[0, 0]
+    named = _first_named(pl.DataFrame({"doc_id": [""], "t": [title]}, schema={"doc_id": pl.String, "t": pl.String}),
+                         pl.col("t"))
+    return named["doc_market"][0] if named.height else None
 
 
 def document_context(documents: pl.DataFrame) -> pl.DataFrame:
-    """Per document: the market it is about and its base year.
+    """Per document: the market it is about (doc_market) and its base year.
 
-    market: the title's market, else the first one named in the opening paragraphs. base_year: as
-    stated ("Base Year 2023"), else the year before publication (reports size the last full year).
+    doc_market: the title's market, else the first one named in the opening paragraphs. base_year:
+    as stated ("Base Year 2023"), else the year before publication (reports size the last full year).
     """
-    return documents.select(
-        "doc_id",
-        pl.coalesce(
-            title_market(pl.col("title")),
-            title_market(pl.col("text").str.slice(0, _LEDE_CHARS)),
-        ).alias("doc_market"),
-        pl.coalesce(
-            parse_year(pl.col("text").str.extract(_BASE_YEAR, 1)),
-            (pl.col("published").dt.year() - 1).cast(pl.Int32),
-        ).alias("base_year"),
+    titles = _first_named(documents, pl.col("title"))
+    ledes = _first_named(documents.join(titles, on="doc_id", how="anti"), pl.col("text").str.slice(0, _LEDE_CHARS))
+    base_year = pl.coalesce(
+        parse_year(pl.col("text").str.extract(_BASE_YEAR, 1)),
+        (pl.col("published").dt.year() - 1).cast(pl.Int32),
+    )
+    return documents.select("doc_id", base_year.alias("base_year")).join(
+        pl.concat([titles, ledes]), on="doc_id", how="left"
     )
 
 
-def _joined_lines(passages: pl.LazyFrame, documents: pl.DataFrame, label_filter: str) -> pl.DataFrame:
+def _with_prev(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
+    """Add `prev` to `rows` (passages carrying their row number `_row` in `passages`): the passage
+    just before, when this one continues it (it lacks terminal punctuation), else null."""
+    at = (rows["_row"].cast(pl.Int64) - 1).clip(lower_bound=0)
+    before = passages.select(pl.col("doc_id", "seq", "text").gather(at).name.prefix("_b_"))
+    continues = (
+        (pl.col("_b_doc_id") == pl.col("doc_id"))
+        & (pl.col("_b_seq") == pl.col("seq") - 1)
+        & ~pl.col("_b_text").str.slice(-1).is_in(_TERMINALS)
+    )
+    return (
+        pl.concat([rows, before], how="horizontal")
+        .with_columns(pl.when(continues).then(pl.col("_b_text")).alias("prev"))
+        .drop("_b_doc_id", "_b_seq", "_b_text")
+    )
+
+
+def _joined_lines(passages: pl.DataFrame, documents: pl.DataFrame, label_filter: str) -> pl.DataFrame:
     """Two consecutive passages read as one: split table rows and figures wrapped across lines.
 
     The pseudo-passage's text is the document's own slice from the first passage's start to the
     second's end, so offsets and quotes stay exact; it keeps the first passage's id (suffixed "+",
     stripped after matching) because that is where a match starts.
     """
+    next_text = pl.col("text").shift(-1)
+    adjacent = (pl.col("doc_id").shift(-1) == pl.col("doc_id")) & (pl.col("seq").shift(-1) == pl.col("seq") + 1)
+    head = next_text.str.slice(0, 12)
     pairs = (
-        passages.with_columns(
-            pl.col("text").shift(-1).over("doc_id").alias("_next"),
-            pl.col("end").shift(-1).over("doc_id").alias("_next_end"),
-        )
-        .filter(pl.col("_next").is_not_null())
-        .with_columns(pl.col("_next").str.slice(0, 12).alias("_head"))
+        passages.lazy()
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), pl.col("end").shift(-1).alias("_next_end"))
         .filter(
-            (
-                (pl.col("text").str.len_chars() <= _MAX_LABEL_CHARS)
-                & (pl.col("_next").str.len_chars() <= _MAX_VALUE_CHARS)
-                & pl.col("_head").str.contains(_VALUE_START)
-                & pl.col("text").str.contains(label_filter)
+            adjacent
+            & (
+                (
+                    (pl.col("text").str.len_bytes() <= _MAX_LABEL_CHARS)
+                    & (next_text.str.len_bytes() <= _MAX_VALUE_CHARS)
+                    & head.str.contains(_VALUE_START)
+                    & pl.col("text").str.contains(label_filter)
+                )
+                | head.str.contains(_WRAPPED_START)
             )
-            | pl.col("_head").str.contains(_WRAPPED_START)
         )
-        .select(
-            "doc_id",
-            (pl.col("passage_id") + "+").alias("passage_id"),
-            "start",
-            pl.col("_next_end").alias("end"),
-            "prev",
-        )
+        .select("_row", "doc_id", "seq", (pl.col("passage_id") + "+").alias("passage_id"), "start",
+                pl.col("_next_end").alias("end"))
         .collect()
     )
     if pairs.is_empty():
@@ -168,16 +190,18 @@ def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_
     Returns regex_matches columns (with `passage`) plus p_start, prev (the previous passage when
     this one continues it), prefix and suffix (passage text before and after the match).
     """
-    framed = passages.lazy().with_columns(pl.col("text").shift(1).over("doc_id").alias("prev")).with_columns(
-        pl.when(~pl.col("prev").str.slice(-1).is_in(_TERMINALS)).then(pl.col("prev")).alias("prev")
+    hits = (
+        passages.lazy()
+        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+        .filter(pl.col("text").str.contains(prefilter))
+        .select("_row", "doc_id", "seq", "passage_id", "start", "end", "text")
+        .collect()
     )
-    hits = framed.filter(pl.col("text").str.contains(prefilter)).select(
-        "doc_id", "passage_id", "start", "end", "prev", "text"
-    ).collect()
-    pairs = _joined_lines(framed, documents, label_filter)
+    pairs = _joined_lines(passages, documents, label_filter)
     sources = pl.concat([hits, pairs.select(hits.columns)], how="vertical_relaxed")
     if sources.is_empty():
         return pl.DataFrame()
+    sources = _with_prev(sources, passages)
     found = regex_matches(sources, pattern, keep_text=True)
     if found.is_empty():
         return found
@@ -194,6 +218,12 @@ def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_
     )
 
 
+def ascii_bounds(pattern: str) -> str:
+    """`pattern` with ASCII word boundaries: the same answers around our ASCII keywords, and the
+    regex engine keeps its fast DFA on non-ASCII text (a Unicode \\b makes it fall back)."""
+    return pattern.replace(r"\b", r"(?-u:\b)")
+
+
 def context() -> pl.Expr:
     """The words before a figure: the continued previous line, if any, and the passage prefix."""
     return pl.concat_str(pl.col("prev").fill_null(""), pl.lit("\n"), pl.col("prefix"))
@@ -201,7 +231,7 @@ def context() -> pl.Expr:
 
 def last_word_of(expr: pl.Expr, words: str) -> pl.Expr:
     """The last of `words` (a regex alternation) in `expr`, lower-cased; null when none occurs."""
-    return expr.str.extract_all(rf"(?i)\b(?:{words})\b").list.last().str.to_lowercase()
+    return expr.str.extract_all(ascii_bounds(rf"(?i)\b(?:{words})\b")).list.last().str.to_lowercase()
 
 
 def year_before(frame: pl.DataFrame, documents: pl.DataFrame, window: int = 240) -> pl.Series:

@@ -306,5 +306,6 @@ def region_pattern(*, include_world: bool = False) -> str:
         table = table.filter(pl.col("region") != WORLD)
     written = {a for a in table["alias"] if not a.startswith("the ") and a not in _NOT_IN_TEXT}
     aliases = sorted(written, key=len, reverse=True)
-    parts = [re.escape(a) + (r"\b" if a[-1].isalnum() else "") for a in aliases]
-    return r"\b(?:" + "|".join(parts) + ")"
+    # ASCII word boundaries keep the pattern on the regex engine's fast path
+    parts = [re.escape(a) + (r"(?-u:\b)" if a[-1].isalnum() else "") for a in aliases]
+    return r"(?-u:\b)(?:" + "|".join(parts) + ")"

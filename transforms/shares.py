@@ -105,6 +105,9 @@ _DESCRIPTOR = (
     r"\s+(?:region|area|economies|producers|refiners|miners|companies|firms|enterprises|industry|sector|"
     r"plants|facilities|mines|refineries|operations)$"
 )
+_UNNAMED = r"(?i)^(?:a single|one|a)\s+(?:region|jurisdiction|country|nation)$"
+_BLANKS = " " * 64
+_LOOKBACK = 30  # passages searched backwards for the place "the region" refers to
 _FACILITY = r"\s+(?:facility|facilities|plant|plants|mine|mines|refinery|refineries|operations|project)$"
 
 
@@ -237,20 +240,19 @@ def _subjects(found: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     ).with_columns(
         _split_parts(pl.coalesce("_poss_owner", "_owner")).alias("_oparts"),
     )
-    known = _known_companies(passages, rows)
-    rows = rows.join(known, on="_rid", how="left").with_columns(
+    rows = rows.with_columns(
         pl.col("_oparts").list.eval(pl.element().str.contains(_COMPANY_WORDS)).list.all().alias("_by_words"),
-        pl.col("_by_list").fill_null(False),
     )
+    known = _known_companies(passages, rows)
+    rows = rows.join(known, on="_rid", how="left").with_columns(pl.col("_by_list").fill_null(False))
     rows = rows.with_columns(
         (~pl.col("_subj").str.contains(_ELEMENTS) & (pl.col("_by_words") | pl.col("_by_list"))).alias("_company"),
     ).with_columns(
         pl.when(pl.col("_region").is_not_null()).then(pl.col("_region"))
         .when(pl.col("_all_regions")).then(pl.col("_joined"))
-        .when(pl.col("subj").str.contains(r"(?i)^(?:a single|one|a)\s+(?:region|jurisdiction)$"))
+        .when(pl.col("subj").str.contains(_UNNAMED) & pl.col("subj").str.contains(r"region|jurisdiction"))
         .then(pl.lit("single region (unnamed)"))
-        .when(pl.col("subj").str.contains(r"(?i)^(?:a single|one|a)\s+(?:country|nation)$"))
-        .then(pl.lit("single country (unnamed)"))
+        .when(pl.col("subj").str.contains(_UNNAMED)).then(pl.lit("single country (unnamed)"))
         .when(pl.col("_company") & pl.col("_poss_site").is_not_null())
         .then(pl.concat_str(pl.col("_poss_owner"), pl.lit(" ("), pl.col("_poss_site"), pl.lit(")")))
         .when(pl.col("_company")).then(pl.col("_oparts").list.join(" + "))
@@ -273,7 +275,10 @@ def _split_parts(subject: pl.Expr) -> pl.Expr:
 
 def _known_companies(passages: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
     """Per candidate fact: whether every part of its subject is a company the document names."""
-    candidates = rows.filter(pl.col("_region").is_null() & ~pl.col("_anaphor") & ~pl.col("_all_regions"))
+    candidates = rows.filter(
+        pl.col("_region").is_null() & ~pl.col("_anaphor") & ~pl.col("_all_regions") & ~pl.col("_by_words")
+        & pl.col("_subj").str.contains(r"^[A-Z0-9]") & ~pl.col("_subj").str.contains(_UNNAMED)
+    )
     schema = {"_rid": pl.UInt32, "_by_list": pl.Boolean}
     if candidates.is_empty():
         return pl.DataFrame(schema=schema)
@@ -306,8 +311,14 @@ def _resolve_anaphora(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFram
     anaphoric = rows.filter(pl.col("_anaphor"))
     if anaphoric.is_empty():
         return rows
-    docs = anaphoric.select("doc_id").unique()
-    earlier = passages.join(docs, on="doc_id", how="semi")
+    # the place is looked for in the passages just before the reference, not the whole document
+    window = anaphoric.select("doc_id", pl.col("seq").alias("_a_seq")).unique()
+    earlier = (
+        passages.join(window, on="doc_id", how="inner")
+        .filter((pl.col("seq") <= pl.col("_a_seq")) & (pl.col("seq") >= pl.col("_a_seq") - _LOOKBACK))
+        .unique("passage_id")
+        .drop("_a_seq")
+    )
     mentions = regex_matches(earlier, region_pattern())
     if mentions.is_empty():
         return rows
@@ -341,29 +352,34 @@ def _year(after: pl.Expr, before: pl.Expr) -> pl.Expr:
 def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """"Place, N%; Place, N%; and other, N%" lists, which may run over a line break into the next passage."""
     listy = r"(?:,\s*(?:\d{1,2}\s+)?\d{1,3}(?:\.\d+)?%\s*[;,.]|\(\d{1,3}(?:\.\d+)?%\)|,\s*$)"
-    ordered = passages.select(
-        "doc_id", "passage_id", "start", "end", "text",
-        pl.col("start").shift(1).over("doc_id", order_by="seq").alias("_prev_start"),
-        pl.col("text").shift(1).over("doc_id", order_by="seq").alias("_prev_text"),
-    ).join(pct.select("passage_id"), on="passage_id", how="semi")
-    candidates = ordered.filter(
-        pl.col("text").str.contains(listy) | pl.col("_prev_text").fill_null("").str.contains(listy)
-    )
+    candidates = pct.filter(pl.col("text").str.contains(listy))
     if candidates.is_empty():
         return pl.DataFrame()
-    windows = (
-        candidates.join(documents.select("doc_id", pl.col("text").alias("_doc")), on="doc_id", how="left")
-        .with_columns(pl.coalesce("_prev_start", "start").alias("_w_start"))
-        .select(
-            "doc_id",
-            "passage_id",
-            pl.col("_w_start").alias("start"),
-            pl.col("_doc").str.slice(pl.col("_w_start"), pl.col("end") - pl.col("_w_start")).alias("text"),
-        )
+    # the window is the passage with the one before it, joined by blanks as long as the gap between
+    # them (the gap is whitespace; an item that spans it gets its exact quote from the document below)
+    keys = candidates.select("doc_id", (pl.col("seq") - 1).alias("seq"))
+    previous = passages.join(keys, on=["doc_id", "seq"], how="semi").select(
+        "doc_id", (pl.col("seq") + 1).alias("seq"), pl.col("start").alias("_prev_start"),
+        pl.col("end").alias("_prev_end"), pl.col("text").alias("_prev_text"),
+    )
+    gap = pl.col("start") - pl.col("_prev_end")
+    joinable = pl.col("_prev_text").is_not_null() & (gap <= len(_BLANKS))
+    windows = candidates.join(previous, on=["doc_id", "seq"], how="left").select(
+        "doc_id",
+        "passage_id",
+        pl.when(joinable).then(pl.col("_prev_start")).otherwise(pl.col("start")).alias("start"),
+        pl.when(joinable)
+        .then(pl.concat_str(pl.col("_prev_text"), pl.lit(_BLANKS).str.slice(0, gap), pl.col("text")))
+        .otherwise(pl.col("text"))
+        .alias("text"),
+        pl.when(joinable).then(pl.col("_prev_end")).alias("_gap_start"),
+        pl.when(joinable).then(pl.col("start")).alias("_gap_end"),
     )
     items = regex_matches(windows, _LIST_ITEM, keep_text=True)
     if items.is_empty():
         return pl.DataFrame()
+    items = _exact_quotes(items.join(windows.select("passage_id", "_gap_start", "_gap_end"), on="passage_id"),
+                          documents)
     items = items.with_columns(
         pl.when(pl.col("subj").str.contains(r"^[Oo]ther")).then(pl.lit("Other"))
         .otherwise(normalize_regions(pl.col("subj"))).alias("region"),
@@ -379,3 +395,16 @@ def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataF
         .alias("metric"),
         pl.lit(None, dtype=pl.Int32).alias("year"),
     ).filter(pl.col("share_pct") <= 100)
+
+
+def _exact_quotes(items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Items that span the gap between two passages take their quote from the document text."""
+    spans = (pl.col("start") < pl.col("_gap_start")) & (pl.col("end") > pl.col("_gap_end"))
+    spanning = items.filter(spans.fill_null(False))
+    if spanning.is_empty():
+        return items
+    fixed = spanning.join(documents.select("doc_id", pl.col("text").alias("_doc")), on="doc_id", how="left")
+    fixed = fixed.with_columns(
+        pl.col("_doc").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("quote")
+    ).drop("_doc")
+    return pl.concat([items.filter(~spans.fill_null(False)), fixed.select(items.columns)])

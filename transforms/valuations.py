@@ -26,7 +26,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.markets import YEAR_DIGITS, context, last_word_of, parse_year, resolve_markets, scan, year_before
+from transforms.markets import (
+    YEAR_DIGITS,
+    ascii_bounds,
+    context,
+    last_word_of,
+    parse_year,
+    resolve_markets,
+    scan,
+    year_before,
+)
 
 COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "market", "amount", "currency", "year", "forecast")
 
@@ -39,7 +48,9 @@ _CURRENCY_IN_TEXT = (
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _SCALE = r"trillion|billion|million|thousand|tn|bn|mn|mln|b|m|k"
 _SCALE_WORD = r"trillion|billion|million|bn"
-_QUALIFIER = r"(?:(?:about|approximately|around|nearly|roughly|almost|an\s+estimated|estimated|over|more\s+than|some)\s+)"
+_QUALIFIER = (
+    r"(?:(?:about|approximately|around|nearly|roughly|almost|an\s+estimated|estimated|over|more\s+than|some)\s+)"
+)
 
 PATTERN = (
     r"(?i)"
@@ -58,14 +69,19 @@ PATTERN = (
 _PREFILTER = r"(?i)[$€£¥₹]|\b(?:usd|eur|gbp|billion|million|trillion|\d+(?:\.\d+)?\s?(?:bn|mn))\b"
 _LABEL_FILTER = r"(?i)market|size|valu|revenue"
 
+# The last of these words before an amount says what the amount measures; only _POSITIVE ones
+# make it a market size. Company financials, trade and output figures, money spent or raised,
+# and prices are other things ("an investment of more than US$ 2 billion in 2024").
 _POSITIVE = ("market", "markets", "segment", "segments", "industry", "valued", "valuation", "value", "worth",
              "size", "sized")
 _CUES = (
-    "markets?|segments?|industry|valued|valuation|value|worth|size|sized|investments?|invest|invested|"
-    "investing|budgets?|funding|funds?|funded|costs?|costing|prices?|priced|capex|capital|spending|spend|"
-    "spent|allocat\\w*|grants?|loans?|financing|subsid\\w*|tax\\w*|profits?|earnings|income|ebitda|raised|"
-    "raises|committed|acquisitions?|acquired|deals?|contracts?|orders?|tariffs?|fines?|debt|bonds?|"
-    "capitali[sz]ation|salary|salaries|wages?|aid|bailout|stimulus"
+    "markets?|segments?|industry|valued|valuation|value|worth|size|sized|"
+    "investments?|invest|invested|investing|budgets?|funding|funds?|funded|costs?|costing|prices?|priced|"
+    "capex|capital|spending|spend|spent|allocat\\w*|grants?|loans?|financing|subsid\\w*|tax\\w*|aid|"
+    "bailout|stimulus|raised|raises|committed|acquisitions?|acquired|deals?|contracts?|orders?|tariffs?|"
+    "fines?|debt|bonds?|capitali[sz]ation|salary|salaries|wages?|"
+    "company|company's|companies|firm|firm's|quarter|quarterly|fiscal|reported|posted|earned|profits?|"
+    "earnings|income|ebitda|imports|exports|production|output"
 )
 _REACH = (
     rf"(?i)\b(?:reach(?:es|ing)?|(?:grow|rise|expand|climb|increase|surge|jump)(?:s|ing)?\s+to|hit|cross|"
@@ -95,6 +111,16 @@ _SCALES = {
 }
 # An amount written without a scale word ("$544,000,000") must be this large to be a market size.
 _MIN_UNSCALED = 1e5
+
+
+# word boundaries as ASCII (see markets.ascii_bounds)
+PATTERN = ascii_bounds(PATTERN)
+_PREFILTER = ascii_bounds(_PREFILTER)
+_REACH = ascii_bounds(_REACH)
+_STRONG = ascii_bounds(_STRONG)
+_NOT_AFTER = ascii_bounds(_NOT_AFTER)
+_FUTURE = ascii_bounds(_FUTURE)
+_CURRENCY_IN_TEXT = ascii_bounds(_CURRENCY_IN_TEXT)
 
 
 def _code(expr: pl.Expr) -> pl.Expr:
@@ -144,9 +170,10 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     if rows.is_empty():
         return empty()
     # explicit valuations without a year of their own: the year stated just before, same paragraph
-    rows = rows.with_columns(pl.coalesce("year", year_before(rows, documents)).alias("year")).filter(
-        pl.col("year").is_not_null()
-    )
+    undated = rows.filter(pl.col("year").is_null())
+    rows = pl.concat(
+        [rows.filter(pl.col("year").is_not_null()), undated.with_columns(year_before(undated, documents).alias("year"))]
+    ).filter(pl.col("year").is_not_null())
     # bare amounts: the currency named in the same passage, else the document's, else USD
     doc_currency = (
         rows.filter(pl.col("currency").is_not_null())
@@ -165,17 +192,15 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
         )
     )
     rows = resolve_markets(rows, documents)
+    # forecast: an E/F marker ("2025E"), else after the base year, else worded as a projection
     forecast = (
         pl.when(pl.col("mark").is_not_null())
         .then(True)
         .when(pl.col("base_year").is_not_null())
         .then(pl.col("year") > pl.col("base_year"))
-        .otherwise((pl.col("prep").str.to_lowercase() == "by").fill_null(False) | pl.col("prefix").str.contains(_FUTURE))
+        .otherwise(
+            (pl.col("prep").str.to_lowercase() == "by").fill_null(False) | pl.col("prefix").str.contains(_FUTURE)
+        )
     )
-    return (
-        rows.with_columns(forecast.alias("forecast"))
-        .sort("doc_id", "start")
-        .unique(["doc_id", "end", "amount"], keep="first", maintain_order=True)
-        .select(COLUMNS)
-    )
+    return rows.with_columns(forecast.alias("forecast")).sort("doc_id", "start").select(COLUMNS)
 

@@ -21,7 +21,7 @@ FACT_TABLES = {
     "regional_share": "regional_shares",
 }
 _TABLES = frozenset({
-    "documents", "document_texts", "passages", "findings", "consensus_values", "source_reliability",
+    "documents", "document_texts", "passages", "findings", "consensus_values", "source_reliability", "alert_deliveries",
     *FACT_TABLES.values(),
 })
 
