@@ -228,14 +228,23 @@ def _loaded_documents_with_paths(warehouse: WarehouseResource) -> pl.DataFrame:
     pool=DUCKDB_POOL,
 )
 def findings(warehouse: WarehouseResource) -> dg.MaterializeResult:
-    """Figures that disagree, from every consistency rule, kept across runs.
+    """Figures that disagree, from every consistency rule and every table expectation, kept across runs.
 
     A finding stays `open` while its evidence is in the warehouse and turns `resolved` when it is
-    gone; `first_seen` and `last_seen` say when.
+    gone; `first_seen` and `last_seen` say when. The expectation results are also written as a
+    data-quality report (`quality/summary.html` beside the warehouse, and GX Data Docs under it).
     """
+    from quality.expectations import SUITES, expectation_findings, render_data_docs, validate_table
+
     raised = run_rules(read_facts(warehouse))
+    with warehouse.connect(read_only=True) as con:
+        # the findings table's own suite runs as its asset check, after this step has written it
+        suites = [validate_table(table, read_table(con, table)) for table in SUITES if table != "findings"]
+    expected = expectation_findings(suites)
+    combined = pl.concat([raised, expected]) if not expected.is_empty() else raised
+    report = render_data_docs(suites, Path(warehouse.path).parent / "quality")
     with warehouse.connect() as con:
-        counts = upsert_findings(con, raised, dt.datetime.now(dt.UTC))
+        counts = upsert_findings(con, combined, dt.datetime.now(dt.UTC))
         open_count = con.execute("SELECT count(*) FROM findings WHERE status = 'open'").fetchone()[0]
     return dg.MaterializeResult(
         metadata={
@@ -243,7 +252,9 @@ def findings(warehouse: WarehouseResource) -> dg.MaterializeResult:
             "raised": counts["raised"],
             "new": counts["new"],
             "resolved": counts["resolved"],
-            "preview": _preview(raised, ["rule", "severity", "subject", "message"]),
+            "expectation_suites_failed": sum(not s.success for s in suites),
+            "data_quality_report": dg.MetadataValue.path(str(report)),
+            "preview": _preview(combined, ["rule", "severity", "subject", "message"]),
         }
     )
 

@@ -107,8 +107,8 @@ def conform(name: str, frame: pl.DataFrame | Sequence[dict] | None) -> pl.DataFr
     if frame is None:
         return pl.DataFrame(schema=schema)
     if not isinstance(frame, pl.DataFrame):
-        frame = pl.DataFrame(list(frame), schema_overrides={k: v for k, v in schema.items()}, strict=False) \
-            if frame else pl.DataFrame(schema=schema)
+        rows = list(frame)
+        frame = pl.DataFrame(rows, schema_overrides=dict(schema), strict=False) if rows else pl.DataFrame(schema=schema)
     return frame.select([
         (pl.col(c) if c in frame.columns else pl.lit(None)).cast(t, strict=False).alias(c) for c, t in schema.items()
     ])
@@ -266,8 +266,16 @@ def esc(value: object) -> str:
 
 
 def _anchor(prefix: str, key: object) -> str:
-    """An element id that is safe in HTML and CSS whatever the key holds."""
-    return f"{prefix}-" + re.sub(r"[^A-Za-z0-9_-]", "_", str(key))
+    """An element id that is safe in HTML and CSS whatever the key holds.
+
+    Warehouse ids are hex and pass through unchanged; anything else is sanitized and given a short
+    hash, so two different keys never share an anchor.
+    """
+    text = str(key)
+    if re.fullmatch(r"[A-Za-z0-9_-]+", text):
+        return f"{prefix}-{text}"
+    digest = hashlib.sha1(text.encode()).hexdigest()[:8]
+    return f"{prefix}-" + re.sub(r"[^A-Za-z0-9_-]", "_", text)[:40] + f"-{digest}"
 
 
 def quote_anchor(fact_id: str) -> str:
@@ -276,19 +284,22 @@ def quote_anchor(fact_id: str) -> str:
 
 
 def doc_anchor(doc_id: str) -> str:
+    """Id of a document's entry in the quote list; source names in every table link here."""
     return _anchor("d", doc_id)
 
 
 def finding_anchor(finding_id: str) -> str:
+    """Id of a finding; the "finding" badge beside a flagged figure links here."""
     return _anchor("f", finding_id)
 
 
 def _mpl(text: object, limit: int = 60) -> str:
-    """Text safe for a matplotlib label: shortened, `$` and `\\` escaped so mathtext never runs."""
+    """Text safe for a matplotlib label: shortened, and every `$` escaped so mathtext never runs
+    (a source named "$5bn Fund" would otherwise be typeset, or fail to parse, as math)."""
     s = re.sub(r"\s+", " ", "" if text is None else str(text)).strip()
     if len(s) > limit:
         s = s[: limit - 1].rstrip() + "…"
-    return s.replace("\\", "\\\\").replace("$", r"\$")
+    return s.replace("$", r"\$")
 
 
 def _scale(amounts: Iterable[float]) -> tuple[float, str]:

@@ -178,7 +178,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         result = defs.resolve_job_def("refresh_warehouse").execute_in_process(
             instance=instance, raise_on_error=False
         )
+        # the alert sensor needs the Dagster daemon; a command-line run sends new findings itself
+        alerts = defs.resolve_job_def("send_alerts").execute_in_process(instance=instance, raise_on_error=False)
     print(run_summary(paths.warehouse_path()))
+    print(f"published for analysts: {paths.published_path()}")
+    print(f"market briefs: {paths.data_dir() / 'briefs' / 'index.html'}")
+    if not alerts.success:
+        print("marketintel run: some alerts could not be sent; they are retried on the next run", file=sys.stderr)
     if not result.success:
         print("marketintel run: the run failed; see the Dagster logs above", file=sys.stderr)
         return 1

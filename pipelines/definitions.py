@@ -6,7 +6,9 @@ import dagster as dg
 
 from pipelines import paths
 from pipelines.assets import consensus, fact_assets, findings, passages, published_warehouse, raw_documents
+from pipelines.brief_assets import BriefsResource, brief_assets
 from pipelines.checks import rule_checks
+from pipelines.expectation_checks import expectation_checks
 from pipelines.resources import DocumentStoreResource, WarehouseResource
 from pipelines.sensors import AlertsResource, alert_sensor, send_alerts_job
 
@@ -37,12 +39,13 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         ),
         "document_store": DocumentStoreResource(inbox=str(paths.inbox_dir()), raw_dir=str(paths.raw_dir())),
         "alerts": AlertsResource(),
+        "briefs": BriefsResource(),
     }
 
 
 defs = dg.Definitions(
-    assets=all_assets,
-    asset_checks=rule_checks,
+    assets=[*all_assets, *brief_assets],
+    asset_checks=[*rule_checks, *expectation_checks],
     jobs=[refresh_job, send_alerts_job],
     schedules=[daily_refresh],
     sensors=[alert_sensor],

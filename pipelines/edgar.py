@@ -66,7 +66,7 @@ XBRL_SCHEMA = {
 }
 
 _REVENUE = re.compile(r"^(Revenues?|RevenueFrom|RevenueNet|RevenuesNet|SalesRevenue|RevenueMineralSales)")
-_NOT_REVENUE = re.compile(r"Deferred|Unbilled|Receivable|RemainingPerformanceObligation|Percentage|Policy|Tax")
+_NOT_REVENUE = re.compile(r"Deferred|Unbilled|Receivable|RemainingPerformanceObligation|Percentage|Policy|TextBlock")
 _PRODUCTION = re.compile(r"Production|Produced|MineralExtraction|OreMined|OreProcessed|OutputVolume")
 _CIK = re.compile(r"^(?:CIK)?0*(\d{1,10})$", re.IGNORECASE)
 _EXPECTED_TYPES = {

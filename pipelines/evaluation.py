@@ -98,10 +98,7 @@ def format_report(report: EvalReport) -> str:
     ]
     lines += [_row(report.kind(kind), kind) for kind in KINDS]
     lines.append(_row(report.scores.micro, "micro"))
-    if report.seconds > 0:
-        rate = report.text_chars / report.seconds / 1e6
-        lines.append(f"\nread + extract: {report.seconds:.2f} s for {report.text_chars:,} characters "
-                     f"({rate:.2f} M chars/s, parsing included)")
+    lines.append(f"\nread, parse and extract: {report.seconds:.2f} s ({report.text_chars:,} characters of text)")
     rejected = [d for d in report.documents if d.status != "loaded"]
     if rejected:
         lines.append("\nunreadable documents (their labels all count as misses):")

@@ -333,7 +333,8 @@ def xbrl_company_facts(
                 source.feeds.clear()
             _in_transaction(con, *_feed_steps(source.feeds, _now()))
             total = _count(con, "xbrl_facts")
-            topics = dict(con.execute("SELECT coalesce(topic, 'other'), count(*) FROM xbrl_facts GROUP BY 1").fetchall())
+            topics = dict(con.execute(
+                "SELECT coalesce(topic, 'other'), count(*) FROM xbrl_facts GROUP BY 1").fetchall())
             preview = query_frame(con, """
                 SELECT ticker, concept, unit, value, period_start, period_end, form, filed FROM xbrl_facts
                 WHERE topic IS NOT NULL ORDER BY period_end DESC, ticker, concept LIMIT 10""")

@@ -90,12 +90,8 @@ def parse_feed(url: str, data: bytes, content_type: str | None = None) -> list[F
         headers["content-type"] = content_type
     parsed = feedparser.parse(io.BytesIO(data), response_headers=headers, sanitize_html=False,
                               resolve_relative_uris=True)
-    if not parsed.entries:
-        if parsed.bozo:
-            raise FetchError(url, f"malformed feed: {parsed.get('bozo_exception')}")
-        if not parsed.version:
-            raise FetchError(url, "not an RSS or Atom feed")
-        return []
+    if not parsed.version and not parsed.entries:
+        raise FetchError(url, f"not an RSS or Atom feed ({parsed.get('bozo_exception') or 'no feed elements'})")
     items: list[FeedItem] = []
     seen: set[str] = set()
     for entry in parsed.entries:
@@ -110,6 +106,8 @@ def parse_feed(url: str, data: bytes, content_type: str | None = None) -> list[F
             continue
         seen.add(link)
         items.append(FeedItem(link, entry.get("title"), entry.get("published") or entry.get("updated")))
+    if parsed.bozo and not items:  # feedparser is lenient; broken XML that yields nothing is an error
+        raise FetchError(url, f"malformed feed: {parsed.get('bozo_exception')}")
     return items
 
 

@@ -103,8 +103,18 @@ def _quantities(capacity: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _number(value: float) -> str:
+    """ "14,270,000", "1,508", "2.5": grouped, no exponent, no trailing zeros."""
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
 def _quantity_text(qty: float, unit: str | None) -> str:
-    return f"{qty:,.6g} {unit or ''}".strip()
+    return f"{_number(qty)} {unit or ''}".strip()
+
+
+def _apart(gap: float) -> str:
+    """How far apart two figures are: "5.9% apart", or "52.9 times the other" for gross slips."""
+    return f"one is {gap + 1:.1f} times the other" if gap >= 1 else f"{gap * 100:.1f}% apart"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,7 +149,7 @@ def production_conflicts(capacity: pl.DataFrame, warn_gap: float = WARN_GAP,
         at = f" at {r['facility']}" if r["facility"] else ""
         message = (
             f"{r['entity_name']}{at}: {r['year']} {what} is {_quantity_text(r['value'], r['unit'])} in one "
-            f"document and {_quantity_text(r['value_b'], r['unit_b'])} in another ({r['gap'] * 100:.1f}% apart"
+            f"document and {_quantity_text(r['value_b'], r['unit_b'])} in another ({_apart(r['gap'])}"
             f"{'; more than a revision or rounding would explain' if severity == 'error' else ''})"
         )
         evidence = {
@@ -230,9 +240,9 @@ def total_mismatches(capacity: pl.DataFrame) -> pl.DataFrame:
         direction = "exceed" if r["diff"] > 0 else "fall short of"
         message = (
             f"World {r['year']} {what}: the stated total is {_quantity_text(r['total'], r['t_unit'])} but the "
-            f"{r['n_rows']} rows of the same table sum to {r['row_sum']:,.6g} ({r['diff']:+,.6g}, "
-            f"{r['diff'] / r['total'] * 100:+.1f}%); rows {direction} the total beyond rounding "
-            f"(±{r['tolerance']:,.6g})"
+            f"{r['n_rows']} rows of the same table sum to {_number(r['row_sum'])} "
+            f"({'+' if r['diff'] > 0 else '-'}{_number(abs(r['diff']))}, {r['diff'] / r['total'] * 100:+.1f}%); "
+            f"rows {direction} the total beyond rounding (±{_number(r['tolerance'])})"
         )
         evidence = {"year": r["year"], "measure": r["measure"], "unit": r["ukey"], "total": r["total"],
                     "row_sum": r["row_sum"], "rows": r["n_rows"], "tolerance": r["tolerance"],

@@ -282,8 +282,8 @@ def _finding(r: dict, info: dict[str, dict]) -> dict:
         message = (f"{r['label']}: two publishers disagree on the market's size: {old['text']} in one, "
                    f"{new['text']} in the other ({apart})")
     evidence = {
-        "kind": kind, "comparison": r["kind"], "currency": cur, "gap_pct": round(r["gap"] * 100, 2),
-        "change_pct": round(change * 100, 2),
+        "kind": kind, "comparison": r["kind"], "market": r["mkey"], "currency": cur,
+        "gap_pct": round(r["gap"] * 100, 2), "change_pct": round(change * 100, 2),
         "tolerance_pct": TOLERANCE * 100, "same_publisher": list(publisher) if publisher else None,
         "older": {k: v for k, v in old.items() if k in ("doc_id", "year", "amount")},
         "newer": {k: v for k, v in new.items() if k in ("doc_id", "year", "amount")},

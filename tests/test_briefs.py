@@ -210,7 +210,8 @@ def test_render_escapes_every_document_string() -> None:
     assert "&lt;script&gt;" in page
     assert "over 80% &lt;b&gt;" in page
     # ids made from odd fact ids are still valid, and every in-page link resolves
-    assert quote_anchor('f"1<x>') == "q-f_1_x_"
+    odd = quote_anchor('f"1<x>')
+    assert re.fullmatch(r"q-[A-Za-z0-9_-]+", odd) and odd != quote_anchor('f"1>x<')
     ids = _ids(page)
     assert not [t for t in _fragment_links(page) if t not in ids]
     assert page.count("<svg") == 2  # the size chart and the share chart

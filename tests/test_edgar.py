@@ -173,7 +173,7 @@ def test_full_fetch_then_nothing_then_exactly_the_new_filing(server: LoopbackSer
     assert "38,450" in first["text"] and "REO in concentrate produced (metric tons) | 38,450" in first["text"]
     assert len(list((tmp_path / "wh" / "raw").rglob("*"))) >= 5
     assert server.count("/Archives") == 5
-    mats = result.asset_materializations_for_node("edgar_filings")
+    mats = result.asset_materializations_for_node("raw__edgar_filings")
     assert mats[0].metadata["new_filings"].value == 5
     assert "LYC" in json.dumps(mats[0].metadata["unresolved"].value)  # not an SEC filer: skipped, logged
 
@@ -269,7 +269,8 @@ def test_bad_responses_are_recorded_and_the_run_goes_on(server: LoopbackServer, 
     res = resources(tmp_path, write_sources(tmp_path / "sources.toml", server.url))
     result = run([edgar_filings], res)
     assert result.success
-    rows = {r["url"].removeprefix(server.url): r for r in table(res, "SELECT * FROM edgar_filings").iter_rows(named=True)}
+    recorded = table(res, "SELECT * FROM edgar_filings").iter_rows(named=True)
+    rows = {r["url"].removeprefix(server.url): r for r in recorded}
     assert rows[DOCS["nsre_10k"]]["status"] == "fetched"
     errors = {name: rows[path]["error"] for name, path in DOCS.items() if rows[path]["status"] == "failed"}
     assert set(errors) == {"nsre_10q", "nsre_8k", "bsnm_10k", "bsnm_8k"}
@@ -283,7 +284,7 @@ def test_bad_responses_are_recorded_and_the_run_goes_on(server: LoopbackServer, 
     # no partial document entered the warehouse
     docs = table(res, "SELECT path FROM documents")
     assert docs["path"].to_list() == [server.url + DOCS["nsre_10k"]]
-    meta = result.asset_materializations_for_node("edgar_filings")[0].metadata
+    meta = result.asset_materializations_for_node("raw__edgar_filings")[0].metadata
     assert meta["failed"].value == 4 and meta["new_filings"].value == 1
 
     # the server recovers (only the truncation stays): the next run fetches the failed ones
@@ -425,21 +426,25 @@ def test_filing_sections_of_the_fetched_filings(server: LoopbackServer, tmp_path
 
 
 def test_job_schedule_and_sensor_definitions(tmp_path: Path) -> None:
-    from pipelines.assets import DOCUMENTS_KEY, PASSAGES_KEY, consensus, fact_assets, findings, passages, raw_documents
+    from pipelines.assets import DOCUMENTS_KEY, consensus, fact_assets, findings, passages, raw_documents
+
+    @dg.asset(key=["staging", "reads_documents"], deps=[DOCUMENTS_KEY, EDGAR_FILINGS_KEY, WEB_DOCUMENTS_KEY])
+    def reads_documents() -> None:
+        """Stands for staging/passages once it depends on the network sources too."""
 
     defs = dg.Definitions(
-        assets=[raw_documents, passages, *fact_assets, findings, consensus, *source_assets],
+        assets=[raw_documents, passages, *fact_assets, findings, consensus, *source_assets, reads_documents],
         jobs=[network_sources_job], schedules=[daily_network_sources], sensors=[inbox_sensor],
         resources=resources(tmp_path, tmp_path / "missing.toml"),
     )
     dg.Definitions.validate_loadable(defs)
-    job = defs.resolve_job_def("refresh_network_sources")
-    keys = {k for node in job.graph.node_defs for k in getattr(node, "output_dict", {})}  # noqa: F841
+    assert defs.resolve_job_def("refresh_network_sources").name == "refresh_network_sources"
     selected = network_sources_job.selection.resolve(defs.resolve_asset_graph())
     assert {EDGAR_FILINGS_KEY, XBRL_FACTS_KEY, WEB_DOCUMENTS_KEY, FILING_SECTIONS_KEY} <= selected
-    assert DOCUMENTS_KEY not in selected
-    assert PASSAGES_KEY not in selected or PASSAGES_KEY in selected  # passages joins once it depends on them
+    assert dg.AssetKey(["staging", "reads_documents"]) in selected  # everything downstream comes along
+    assert DOCUMENTS_KEY not in selected  # the inbox is not part of a network refresh
     assert daily_network_sources.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert daily_network_sources.cron_schedule == "30 5 * * *"
     assert inbox_sensor.default_status == dg.DefaultSensorStatus.STOPPED
 
 

@@ -26,7 +26,8 @@ from tests.fixtures.edgar.loopback_server import LoopbackServer
 UA = "marketintel tests tests@example.org"
 FAST = HttpSettings(connect_timeout=2.0, read_timeout=2.0, max_attempts=4, backoff_base=0.05, backoff_max=0.2,
                     max_retry_after=5.0, block_pause=0.4, max_block_pauses=2, max_token_wait=30.0)
-DOC = b"<html><head><title>Annual report</title></head><body><p>" + b"Rare earth output rose. " * 400 + b"</p></body></html>"
+DOC = (b"<html><head><title>Annual report</title></head><body><p>" + b"Rare earth output rose. " * 400
+       + b"</p></body></html>")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from pipelines.assets import FINDINGS_KEY, all_asset_keys
+from pipelines.brief_assets import BRIEFS_KEY
 from pipelines.checks import rule_checks
 from pipelines.definitions import all_assets, defs
 from pipelines.resources import DocumentStoreResource, WarehouseResource
@@ -32,7 +33,7 @@ def _materialize(inbox: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
 def test_definitions_are_loadable() -> None:
     dg.Definitions.validate_loadable(defs)
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert keys == set(all_asset_keys())
+    assert keys == {*all_asset_keys(), BRIEFS_KEY.to_user_string()}
     checks = {key.name for check in rule_checks for key in check.check_keys}
     assert checks == {rule.name for rule in RULES}
 

@@ -31,7 +31,7 @@ def extract(text: str, title: str | None = None, published: date | None = None) 
     [
         ("The global lanthanum oxide market was valued at USD 544 million in 2024.", 544e6, "USD", 2024),
         ("Analysts see the scandium market climbing to reach $15.8 billion by 2031.", 15.8e9, "USD", 2031),
-        ("The holmium market size is likely to value at US$ 31.3 Bn in 2026.", 31.3e9, "USD", 2026),
+        ("The holmium market size should value at US$ 27.9 Bn in 2026.", 27.9e9, "USD", 2026),
         ("The cerium polishing powder market was worth USD 6,000 million in 2022.", 6e9, "USD", 2022),
         ("The European magnet recycling market stood at EUR 2.1 bn in 2023.", 2.1e9, "EUR", 2023),
         ("The UK alloy market reached £450 million in 2021.", 450e6, "GBP", 2021),
@@ -103,7 +103,10 @@ def test_estimate_and_forecast_markers_in_table_rows() -> None:
 
 
 def test_label_and_value_on_adjacent_lines() -> None:
-    text = "| Metric | Figure |\n|\nMarket Size (2027E) |\nUS$ 12.5 billion |\n|\nMarket Value Forecast (2035F) |\nUS$ 20.0 billion |\n"
+    text = (
+        "| Metric | Figure |\n|\nMarket Size (2027E) |\nUS$ 12.5 billion |\n"
+        "|\nMarket Value Forecast (2035F) |\nUS$ 20.0 billion |\n"
+    )
     facts = extract(text, title="Lutetium Market Outlook")
     assert sorted(zip(facts["amount"], facts["year"], strict=True)) == [(12.5e9, 2027), (20e9, 2035)]
     assert all("\n" in q for q in facts["quote"])  # the quote spans label and value
@@ -115,12 +118,12 @@ def test_figure_wrapped_across_lines() -> None:
 
 
 def test_value_statement_with_year_before_the_amount() -> None:
-    facts = extract("The estimated value of oxide sold to domestic buyers in 2024 was $ 95 million, up from $80 million in 2023.")
+    facts = extract("The estimated value of oxide sold at home in 2024 was $ 95 million, up from $80 million in 2023.")
     assert sorted(zip(facts["amount"], facts["year"], strict=True)) == [(80e6, 2023), (95e6, 2024)]
 
 
 def test_valued_at_takes_the_year_stated_just_before() -> None:
-    facts = extract("Mining restarted at the site in 2024. An estimated\n12,000 tons of concentrate were valued at $90 million.")
+    facts = extract("Mining restarted in 2024. An estimated\n12,000 tons of concentrate were valued at $90 million.")
     assert list(zip(facts["amount"], facts["year"], strict=True)) == [(90e6, 2024)]
 
 

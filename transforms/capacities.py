@@ -17,6 +17,8 @@ Values stay in the unit the text states; `unit` says which.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from transforms.companies import company_mentions, suffix_mentions
@@ -27,54 +29,79 @@ from transforms.regions import normalize_regions, region_pattern
 COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "company", "facility", "region", "value", "unit",
            "year", "measure")
 
-_QUAL = r"(?:(?P<qual>(?i:more than|over|above|nearly|almost|about|approximately|around|roughly|up to|"
-_QUAL += r"at least|some|an estimated|a total of|in excess of))\s+)?"
+_QUAL = (
+    r"(?:(?P<qual>(?i:more than|over|above|nearly|almost|about|approximately|around|roughly|up to|"
+    r"at least|some|an estimated|a total of|in excess of))\s+)?"
+)
 # Literal words (and " t " forms) at least one of which a tonnage needs: the cheap first filter.
 _UNIT_WORDS = ("ton", "tpa", "kt", "metric", "kilo", " t ", " t.", " t,", " t/", "t/y")
+# A figure followed by a mass unit: the second filter, on the few passages the first one keeps.
+_TONNAGE = r"\d\s?-?\[?(?i:t(?-u:\b)|tpa|kt|mt|tons?(?-u:\b)|tonnes?(?-u:\b)|metric|kilo|thousand|million)"
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+# ASCII word boundaries (`_B`) and word-counted gaps keep these patterns on the regex engine's DFA.
+_B = r"(?-u:\b)"
 _UNIT = (
-    r"\[?(?P<unit>(?i:thousand\s+(?:metric\s+)?(?:tons|tonnes)|million\s+(?:metric\s+)?(?:tons|tonnes)|"
+    r"\s*-?\s*\[?(?P<unit>(?i:thousand\s+(?:metric\s+)?(?:tons|tonnes)|million\s+(?:metric\s+)?(?:tons|tonnes)|"
     r"kilo-?tonnes|kilo-?tons|ktpa|kt|mtpa|tpa|t/y|t/yr|t/a|(?:metric\s+)?(?:tons|tonnes|tonne|ton)|t))"
-    r"\b\]?"
+    rf"{_B}\]?"
 )
-_RATE = r"(?P<rate>\s*(?i:per\s+(?:year|annum)|a\s+year|each\s+year|annually|/\s?(?:yr|year|a)\b|p\.\s?a\.|pa\b|yearly))?"
+_RATE_BODY = (
+    r"[\s-]*(?i:per[\s-]+(?:year|annum)|a\s+year|each\s+year|annually|/\s?(?:yr|year|a)(?-u:\b)|"
+    r"p\.\s?a\.|pa(?-u:\b)|yearly)"
+)
+_RATE = rf"(?P<rate>{_RATE_BODY})?"
+# "4,000 metric tons of separated oxides annually": what is made sits between figure and rate
+_WHAT_RATE = rf"(?:(?P<what>\s+of(?:\s+[A-Za-z-]+){{1,4}}?)(?P<rate2>{_RATE_BODY})|(?P<rate>{_RATE_BODY}))?"
 _CUE_BEFORE = (
-    r"\b(?P<cue>(?i:capacity|capacities|production|output|produces|produced|producing|produce|"
+    rf"{_B}(?P<cue>(?i:capacity|capacities|production|output|produces|produced|producing|produce|"
     r"processes|processed|processing|process|refines|refined|refining|separates|separated|add|adds|adding|"
-    r"added|mined))\b(?P<gap>(?:\s+[a-z][\w-]*){0,6}?)\s+"
+    rf"added|mined)){_B}(?P<gap>(?:\s+[a-z][a-z-]*){{0,6}}?)\s+"
 )
-_BEFORE = rf"{_CUE_BEFORE}{_QUAL}{_NUM}\s*{_UNIT}(?P<what>\s+of\s+(?:[\w-]+\s+){{0,4}}?[\w-]+)?{_RATE}"
+_BEFORE = rf"{_CUE_BEFORE}{_QUAL}{_NUM}{_UNIT}{_WHAT_RATE}"
+# the cue after the figure: "... of processing capacity", "... were produced", "... separation plant"
 _AFTER = (
-    rf"{_QUAL}{_NUM}\s*{_UNIT}{_RATE}(?P<mid>\s+(?:of\s+)?(?:[\w-]+\s+){{0,5}}?)"
-    r"(?P<cue>(?i:capacity|production|output|(?:were|was|is|are|being)\s+produced|produced))\b"
+    rf"{_QUAL}{_NUM}{_UNIT}{_RATE}(?P<mid>(?:\s+of)?(?:\s+[A-Za-z-]+){{0,5}}?)\s+"
+    r"(?P<cue>(?i:capacity|production|output|(?:were|was|is|are|being)\s+produced|produced|plant|facility|"
+    rf"refinery|smelter|line)){_B}"
 )
-_RATE_ONLY = rf"{_QUAL}{_NUM}\s*(?P<unit>(?i:ktpa|mtpa|tpa|kt\s?pa|t/y|t/yr|t/a))\b"
+_RATE_ONLY = rf"{_QUAL}{_NUM}\s*(?P<unit>(?i:ktpa|mtpa|tpa|kt\s?pa|t/y|t/yr|t/a)){_B}"
 
 # Tonnages near these words are demand, trade, stock or geology, not capacity or production.
 _NOT_CAPACITY = (
-    r"(?i)demand|consum|requir|import|export|reserve|resource|stockpil|inventor|purchas|acquisit|\bsold\b|"
-    r"\bsales\b|\bneeds?\b|\buse[sd]?\b|shipment|deliver"
+    r"(?i)demand|consum|requir|import|export|reserve|resource|stockpil|inventor|purchas|acquisit|"
+    r"(?-u:\b)(?:sold|sales|needs?|use[sd]?|shipments?|deliver\w*|contracted|offtake)(?-u:\b)"
 )
 _PLANNED = (
-    r"(?i)\b(?:plan|plans|planned|planning|will|would|expected|expects|target|targets|targeted|aims?|"
-    r"propos\w*|under construction|to be commissioned|scheduled|designed|once|future|upcoming|intends?)\b"
+    r"(?i)(?-u:\b)(?:plan|plans|planned|planning|will|would|expected|expects|target|targets|targeted|aims?|"
+    r"propos\w*|under construction|to be commissioned|scheduled|designed|once|future|upcoming|intends?)(?-u:\b)"
 )
-_ADDITION = r"(?i)\b(?:add|adds|adding|added|additional|new capacity|expansion|expand\w*|increase\w*|incremental)\b"
+# Capacity being added, as opposed to a capacity being reached ("expand to 10 kt" is a target).
+_ADDITION = (
+    r"(?i)(?-u:\b)(?:add|adds|adding|added|additional|new capacity|incremental|"
+    r"(?:expan\w+|increas\w+|rais\w+|boost\w*)(?:\s+\w+){0,3}?\s+by|(?:expansion|increase)\s+of)(?-u:\b)"
+)
+_CLAUSE_START = r"^.*(?:[,;:(]|(?-u:\b)(?:while|whereas|but|and|as)(?-u:\b))"
 _PRODUCTION_CUE = r"(?i)produc|output|mined|processes|processed|refines|refined|separates|separated"
 _SITE_WORDS = r"(?i)plant|facility|refinery|mine|project|line|operation|capacity|produc|output|smelter"
 _FACILITY = (
     r"((?:[A-Z][\w.'’-]*\s+){1,5}(?:[Ff]acility|[Pp]lant|[Rr]efinery|Mine|[Pp]roject|[Cc]omplex|"
     r"[Ss]melter|[Hh]ub))"
 )
-_YEAR = r"(?i)\b(?:in|by|for|during|through|from|of)\s+(?:the\s+end\s+of\s+|end\s+of\s+|early\s+|late\s+|mid-?)?(?:FY\s?)?((?:19|20)\d{2})\b"
+_YEAR = (
+    r"(?i)(?-u:\b)(?:in|by|for|during|through|from|of)\s+(?:the\s+end\s+of\s+|end\s+of\s+|early\s+|late\s+|"
+    r"mid-?)?(?:FY\s?)?((?:19|20)\d{2})(?-u:\b)"
+)
 
 _OPENING = 5  # passages that make a document's lede
+_MAX_FOOTNOTE = 20  # footnote numbers in a statistics table are small
 
 # Production tables.
 _ROW = (
     r"^(?P<name>[A-Z][A-Za-z .,'’()&\-]*?[A-Za-z)])(?:\d{1,2})?\s+"
     r"(?P<vals>(?:(?:[<>]?\d[\d,]*(?:\.\d+)?|—|–|-|NA|N/A|W|XX|\(\d+\))\s*){2,8})$"
 )
+# "[Data in metric tons, ...]": the unit a statistics sheet states once for all its tables
+_UNIT_NOTE = r"(?i)(?:data|figures)\s+in\s+((?:metric\s+)?(?:tons|tonnes|kilograms|kt)[^,.\]\n]*)"
 _VALUE_TOKEN = r"^[<>]?\d[\d,]*(?:\.\d+)?$"
 _OTHER_ROW = r"(?i)^(?:other|others|other countries|rest of (?:the )?world)$"
 
@@ -83,12 +110,11 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """Capacity and production facts from sentences and country production tables."""
     if passages.is_empty():
         return pl.DataFrame(schema=_schema())
-    inline = _inline(passages)
-    tables = _tables(passages, documents)
-    facts = pl.concat([f for f in (inline, tables) if not f.is_empty()], how="diagonal_relaxed") \
-        if not (inline.is_empty() and tables.is_empty()) else pl.DataFrame(schema=_schema())
-    if facts.is_empty():
+    parts = [_future_capacity(_inline(passages), documents), _tables(passages, documents)]
+    parts = [p for p in parts if not p.is_empty()]
+    if not parts:
         return pl.DataFrame(schema=_schema())
+    facts = pl.concat(parts, how="diagonal_relaxed")
     return facts.select([pl.col(c).cast(t) for c, t in _schema().items()])
 
 
@@ -102,8 +128,9 @@ def _schema() -> dict[str, pl.DataType]:
 
 def _inline(passages: pl.DataFrame) -> pl.DataFrame:
     """Tonnages bound to a capacity or production cue, with who/where/when from the sentence."""
-    candidates = passages.filter(pl.col("text").str.contains(_any_case(_UNIT_WORDS))).filter(
-        pl.col("text").str.contains(r"\d\s?\[?(?i:t(?-u:\b)|tpa|kt|mt|tons?(?-u:\b)|tonnes?(?-u:\b)|metric|kilo|thousand|million)")
+    candidates = (
+        passages.filter(pl.col("text").str.contains(_any_case(_UNIT_WORDS)))
+        .filter(pl.col("text").str.contains(_TONNAGE))
     )
     if candidates.is_empty():
         return pl.DataFrame()
@@ -118,7 +145,7 @@ def _inline(passages: pl.DataFrame) -> pl.DataFrame:
     )
     if found.is_empty():
         return pl.DataFrame()
-    starts = passages.select("passage_id", pl.col("start").alias("_p_start"), "seq")
+    starts = candidates.select("passage_id", pl.col("start").alias("_p_start"), "seq")
     found = (
         found.join(starts, on="passage_id", how="left")
         .with_columns(
@@ -126,25 +153,35 @@ def _inline(passages: pl.DataFrame) -> pl.DataFrame:
             pl.col("passage").str.slice(pl.col("end") - pl.col("_p_start")).alias("_after"),
         )
         .with_columns(
-            pl.concat_str(pl.col("_before").str.slice(-40), pl.col("gap").fill_null(""),
-                          pl.col("what").fill_null(""), pl.col("mid").fill_null("")).alias("_context"),
+            # the words of the figure's own clause just before it ("... while production of ...")
+            pl.col("_before").str.slice(-40).str.replace(_CLAUSE_START, "").alias("_lead"),
+        )
+        .with_columns(
+            pl.concat_str(pl.col("_lead"), pl.col("gap"), pl.col("what"), pl.col("mid"), ignore_nulls=True)
+            .alias("_context"),
         )
         .filter(~pl.col("_context").str.contains(_NOT_CAPACITY))
     )
     unit_text = (
         pl.col("unit").str.to_lowercase().str.replace_all(r"\s+", " ")
-        + pl.when(pl.col("rate").is_not_null() & (pl.col("rate").str.strip_chars() != ""))
+        + pl.when(pl.coalesce("rate", "rate2").str.strip_chars().fill_null("") != "")
         .then(pl.lit(" per year")).otherwise(pl.lit(""))
     )
-    local = pl.concat_str(pl.col("_before").str.slice(-60), pl.col("quote"))
+    # the figure's clause: words just before it, the match, and the rest up to the next punctuation
+    local = pl.concat_str(pl.col("_lead"), pl.col("quote"), pl.col("_after").str.extract(r"^([^,;.]*)", 1),
+                          ignore_nulls=True)
+    cue_words = pl.concat_str(pl.col("cue"), pl.col("gap"), pl.col("what"), pl.col("mid"), ignore_nulls=True)
     rows = found.with_columns(
         pl.col("num").str.replace_all(",", "").cast(pl.Float64).alias("value"),
         unit_text.alias("unit"),
-        pl.when(pl.col("quote").str.contains(_ADDITION) & pl.col("quote").str.contains(r"(?i)capacit"))
+        pl.when(local.str.contains(_ADDITION) & local.str.contains("capacit|Capacit"))
         .then(pl.lit("planned_capacity_addition"))
+        .when(cue_words.str.contains("capacit|Capacit") & local.str.contains(_PLANNED))
+        .then(pl.lit("planned_capacity"))
+        .when(cue_words.str.contains("capacit|Capacit")).then(pl.lit("capacity"))
         .when(pl.col("cue").fill_null("").str.contains(_PRODUCTION_CUE)
-              | (pl.col("cue").is_null() & pl.col("passage").str.contains(r"(?i)\bproduc")
-                 & ~pl.col("passage").str.contains(r"(?i)capacit")))
+              | (pl.col("cue").is_null() & pl.col("passage").str.contains("produc|Produc")
+                 & ~pl.col("passage").str.contains("capacit|Capacit")))
         .then(pl.lit("production"))
         .when(local.str.contains(_PLANNED)).then(pl.lit("planned_capacity"))
         .otherwise(pl.lit("capacity"))
@@ -162,6 +199,19 @@ def _inline(passages: pl.DataFrame) -> pl.DataFrame:
         .unique(["doc_id", "_at"], keep="first")
     )
     return _attribute(rows, passages)
+
+
+def _future_capacity(rows: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """A capacity stated for a year after the document was published is a planned capacity."""
+    if rows.is_empty():
+        return rows
+    published = documents.select("doc_id", pl.col("published").dt.year().alias("_pub_year"))
+    return rows.join(published, on="doc_id", how="left").with_columns(
+        pl.when((pl.col("measure") == "capacity") & (pl.col("year") > pl.col("_pub_year")))
+        .then(pl.lit("planned_capacity"))
+        .otherwise(pl.col("measure"))
+        .alias("measure")
+    ).drop("_pub_year")
 
 
 def _attribute(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
@@ -238,7 +288,9 @@ def _tables(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """
     candidates = (
         passages.filter(pl.col("text").str.len_chars() <= 160)
-        .filter(pl.col("text").str.contains(r"(?:\d|—|–|-|NA|N/A|W|XX|\))\s*$"))
+        .filter(pl.col("text").str.contains(r"(?:[0-9—–-]|NA|N/A|W|XX)\s*$"))
+        # at least two figures (or dashes) at the end of the line
+        .filter(pl.col("text").str.contains(r"(?:[0-9]|—|–|-|NA|W|XX) +(?:[<>]?[0-9]|—|–|-|NA|W|XX)[^ ]* *$"))
         .with_columns(pl.col("text").str.extract_groups(_ROW).alias("_g"))
         .unnest("_g")
         .filter(pl.col("vals").is_not_null())
@@ -252,21 +304,23 @@ def _tables(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
         .cum_sum().over("doc_id").alias("_run")
     ).with_columns((pl.col("seq").min().over("doc_id", "_run") - 1).alias("_head_seq"))
     heads = rows.select("doc_id", "_head_seq").unique()
-    texts = passages.join(
-        pl.concat([heads, heads.with_columns(pl.col("_head_seq") - 1)]).rename({"_head_seq": "seq"}),
-        on=["doc_id", "seq"], how="semi",
-    ).select("doc_id", "seq", "text")
-    header = heads.join(texts.rename({"seq": "_head_seq", "text": "_h1"}), on=["doc_id", "_head_seq"], how="left") \
+    # header = the line before the run and the line before that ("Mine production Reserves" / "2023 2024")
+    wanted = pl.concat([heads, heads.with_columns(pl.col("_head_seq") - 1)]).rename({"_head_seq": "seq"})
+    texts = passages.join(wanted, on=["doc_id", "seq"], how="semi").select("doc_id", "seq", "text")
+    header = (
+        heads.join(texts.rename({"seq": "_head_seq", "text": "_h1"}), on=["doc_id", "_head_seq"], how="left")
         .join(texts.with_columns(pl.col("seq") + 1).rename({"seq": "_head_seq", "text": "_h0"}),
-              on=["doc_id", "_head_seq"], how="left") \
+              on=["doc_id", "_head_seq"], how="left")
         .select("doc_id", "_head_seq",
-                pl.concat_str(pl.col("_h0").fill_null(""), pl.lit("\n"), pl.col("_h1").fill_null("")).alias("_header"))
+                pl.concat_str(pl.col("_h0"), pl.col("_h1"), separator="\n", ignore_nulls=True).alias("_header"))
+    )
     lines = (
         rows.join(header, on=["doc_id", "_head_seq"], how="left")
         .filter(pl.col("_header").str.contains(r"(?i)production"))
         .filter(pl.col("_header").str.contains(r"(?:19|20)\d{2}"))
         .with_columns(
-            pl.col("_header").str.extract_all(r"(?:19|20)\d{2}").list.unique(maintain_order=True).alias("_years"),
+            pl.col("_header").str.extract_all(r"(?:19|20)\d{2}").list.unique(maintain_order=True)
+            .alias("_years"),
             pl.col("vals").str.extract_all(r"\S+").alias("_tokens"),
             pl.col("name").str.replace(r"(?i)\s+total\b.*$", "").str.replace(r"\s*\([^)]*\)\s*$", "")
             .str.strip_chars().alias("_place"),
@@ -306,10 +360,9 @@ def _tables(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
 def _table_units(lines: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """The unit a table states in its header, else the document's "Data in ..." note, else metric tons."""
     docs = lines.select("doc_id", "_header").unique("doc_id")
-    note = documents.select(
+    note = documents.join(docs, on="doc_id", how="semi").select(
         "doc_id",
-        pl.col("text").str.extract(r"(?i)(?:data|figures)\s+in\s+((?:metric\s+)?(?:tons|tonnes|kilograms|kt)[^,.\]\n]{0,40})", 1)
-        .alias("_note"),
+        pl.col("text").str.extract(_UNIT_NOTE, 1).alias("_note"),
     )
     return docs.join(note, on="doc_id", how="left").select(
         "doc_id",
@@ -322,7 +375,7 @@ def _table_units(lines: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
 
 
 def _remove_footnotes(lines: pl.DataFrame) -> pl.DataFrame:
-    """`_values`: each year column's figure with any fused footnote number removed (null for "—", "NA").
+    """`_k`: how many leading digits of each figure in the row are a fused footnote number (0, 1 or 2).
 
     A tail is a well-formed figure when it is grouped by thousands ("16,000", "310"), so a token that
     is not ("1216,000", "12310" in a table that writes "2,900") must carry a footnote of one or two
@@ -331,7 +384,6 @@ def _remove_footnotes(lines: pl.DataFrame) -> pl.DataFrame:
     as printed ("122,100") is only split when a neighbouring row needed that footnote.
     """
     grouped = r"^(?:[1-9]\d{0,2}(?:,\d{3})*|0)(?:\.\d+)?$"
-    plain = r"^(?:[1-9]\d*|0)(?:\.\d+)?$"
     lines = lines.with_columns(
         pl.col("_cols").list.eval(
             pl.element().str.replace(r"^[<>]", "").filter(pl.element().str.contains(_VALUE_TOKEN))
@@ -342,18 +394,16 @@ def _remove_footnotes(lines: pl.DataFrame) -> pl.DataFrame:
         .alias("_grouped"),
     )
     for k in (0, 1, 2):
-        tail_ok = pl.element().str.slice(k).str.contains(grouped)
-        prefix_ok = (
-            pl.element().str.slice(0, k).str.contains(r"^[1-9]\d?$")
-            & (pl.element().str.slice(0, k).cast(pl.Int32, strict=False) <= 20)
-        )
-        ok_expr = pl.element().str.contains(plain) if k == 0 else (tail_ok & prefix_ok)
+        # the figure after dropping k digits is well formed, and the k digits are a footnote (1-20)
+        well_formed = pl.element().str.slice(k).str.contains(grouped)
+        if k:
+            well_formed = well_formed & (pl.element().str.slice(0, k).cast(pl.Int32, strict=False)
+                                         .is_between(1, _MAX_FOOTNOTE)) & pl.element().str.contains(r"^[1-9]")
         lines = lines.with_columns(
             (
                 (pl.col("_nums").list.len() > 0)
-                & pl.col("_nums").list.eval(
-                    pl.element().str.contains(grouped) if k == 0 else ok_expr
-                ).list.all()
+                & pl.col("_nums").list.eval(well_formed).list.all()
+                # one footnote for the whole row
                 & (pl.col("_nums").list.eval(pl.element().str.slice(0, k)).list.n_unique() == 1)
             ).alias(f"_ok{k}"),
             pl.col("_nums").list.first().str.slice(0, k).alias(f"_p{k}"),
@@ -403,4 +453,4 @@ def _any_case(words: tuple[str, ...]) -> str:
     Case-sensitive literal sets run on the regex engine's fastest path (several times faster than
     `(?i)`), which matters for prefilters that scan every passage.
     """
-    return "|".join(dict.fromkeys(v for w in words for v in (w, w.capitalize(), w.upper())))
+    return "|".join(dict.fromkeys(re.escape(v) for w in words for v in (w, w.capitalize(), w.upper())))

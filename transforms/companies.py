@@ -15,6 +15,8 @@ split with marker characters and exploded, offsets from cumulative lengths.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
 from transforms.company_names import canonical_company_expr
@@ -62,6 +64,12 @@ _INLINE_LIST = (
     r"Other\s+(?:Prominent\s+|Key\s+|Major\s+|Notable\s+)?Players|[.;]?$)"
 )
 _MAX_RUN = 60
+# Buyers named in a list are not market players ("automotive manufacturers such as ...").
+_DEMAND_SIDE = (
+    r"(?i)(?-u:\b)(?:automotive|automakers?|auto|car|cars|vehicles?|EVs?|electric vehicle|wind|turbines?|"
+    r"electronics|aerospace|defen[cs]e|aircraft|OEMs?|consumer|downstream|end-use|end users?|battery|"
+    r"customers?|buyers?|smartphone|appliance)(?-u:\b)"
+)
 # A heading over a list: a short line that ends with the players word ("Key Industry Players",
 # "List of Companies Profiled") or with a colon, and says which players ("key", "list of", ...).
 # End-anchored, so it is cheap to test.
@@ -138,9 +146,22 @@ def _inline_lists(passages: pl.DataFrame) -> pl.DataFrame:
     candidates = passages.filter(
         pl.col("text").str.contains(_any_case((*_PLAYER_WORDS, "enterprises", "firms", "groups", "tier")))
     ).filter(pl.col("text").str.contains(_TRIGGER))
-    found = regex_matches(candidates, _INLINE_LIST)
+    found = regex_matches(candidates, _INLINE_LIST, keep_text=True)
     if found.is_empty():
         return _empty_rows()
+    # "EV manufacturers such as A and B" lists customers, not players of this market
+    starts = candidates.select("passage_id", pl.col("start").alias("_p_start"))
+    trigger = pl.col("quote").str.slice(
+        0, pl.col("quote").str.len_chars() - pl.col("list").str.len_chars() - pl.col("stop").str.len_chars()
+    )
+    lead = pl.col("passage").str.slice(0, pl.col("start") - pl.col("_p_start")).str.slice(-30)
+    found = (
+        found.join(starts, on="passage_id", how="left")
+        # only the words right before the players noun say whose players they are
+        .filter(~pl.concat_str(lead, trigger.str.extract(rf"^(.*?)(?i:{_PLAYERS}|enterprises|firms|groups)", 1),
+                               ignore_nulls=True).str.contains(_DEMAND_SIDE))
+        .drop("passage", "_p_start")
+    )
     items = (
         found.with_columns(
             (pl.col("end") - pl.col("stop").str.len_chars() - pl.col("list").str.len_chars()).alias("_lstart")
@@ -206,8 +227,7 @@ def _line_lists(passages: pl.DataFrame) -> pl.DataFrame:
         .explode("seq")
         .unique()
     )
-    short = short.lazy()
-    after_head = short.join(following.lazy(), on=["doc_id", "seq"], how="semi")
+    after_head = short.join(following, on=["doc_id", "seq"], how="semi")
     paren = short.filter(pl.col("text").str.contains(r"\)\s*[.;,]?$"))
     lines = (
         pl.concat([after_head, paren])
@@ -230,13 +250,11 @@ def _line_lists(passages: pl.DataFrame) -> pl.DataFrame:
             pl.len().over("doc_id", "_run").alias("_run_items"),
             pl.col("_country").is_not_null().sum().over("doc_id", "_run").alias("_run_countries"),
         )
-        .join(heads.lazy().with_columns(pl.lit(True).alias("_run_head")), on=["doc_id", "_head_seq"],
-              how="left")
+        .join(heads.with_columns(pl.lit(True).alias("_run_head")), on=["doc_id", "_head_seq"], how="left")
         .filter(
             (pl.col("_run_items") >= 2)
             & (pl.col("_run_head").fill_null(False) | (pl.col("_run_countries") >= 2))
         )
-        .collect()
     )
     offset = pl.col("text").str.find(pl.col("name"), literal=True)
     return lines.select("doc_id", "passage_id", (pl.col("start") + offset).alias("start"), "name", "full",
@@ -318,4 +336,4 @@ def _any_case(words: tuple[str, ...]) -> str:
     Case-sensitive literal sets run on the regex engine's fastest path (several times faster than
     `(?i)`), which matters for prefilters that scan every passage.
     """
-    return "|".join(dict.fromkeys(v for w in words for v in (w, w.capitalize(), w.upper())))
+    return "|".join(dict.fromkeys(re.escape(v) for w in words for v in (w, w.capitalize(), w.upper())))

@@ -127,8 +127,9 @@ def _headings(text: str, family: str) -> tuple[list[_Heading], list[int]]:
             continue  # "Item 7 of this report ..." is a sentence, not a heading
         if not title:
             following = next((ln.strip() for ln in lines[i + 1:i + 3] if ln.strip()), "")
-            if following and len(following) <= 150 and not _ITEM_LINE.match(following) \
-                    and not _PART_LINE.match(following):
+            # the next line is the title when it reads like one: short, not a sentence, not a heading
+            if following and len(following) <= 150 and (following.isupper() or not following.endswith(".")) \
+                    and not _ITEM_LINE.match(following) and not _PART_LINE.match(following):
                 title = _clean_title(following)
         nums = [m.group("num").upper()] + ([m.group("num2").upper()] if m.group("num2") else [])
         scope = part if family == "10-Q" else None

@@ -23,7 +23,7 @@ COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "market", "rate_pct"
 
 _RATE = r"(?:[-−–]\s?)?\d{1,3}(?:\.\d+)?"
 _PCT = r"\s?(?:%|percent\b|per\s?cent\b)"
-_CAGR = r"(?:CAGR|compound(?:ed)?\s+annual\s+growth\s+rate(?:\s*\(CAGR\))?)"
+_CAGR = r"(?:CAGR|compound(?:ed)?\s+annual\s+(?:growth\s+)?rate(?:\s*\(CAGR\))?)"
 _TO = r"\s*(?:-|–|—|to|and|through|till|until)\s*"
 _FILLER = (
     r"(?:(?:of|at|was|is|will|be|been|expected|projected|estimated|forecast(?:ed)?|anticipated|likely|to|"
@@ -100,10 +100,12 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     )
     if rows.is_empty():
         return empty()
-    # about a market: one is named (sentence, title, opening) or the rate is a table row's
+    # about a market: the sentence says so, one is named (title, opening) or the rate is a table row's
     return (
         resolve_markets(rows, documents)
-        .filter(pl.col("market").is_not_null() | pl.col("quote").str.contains(r"[|:]"))
+        .filter(
+            pl.col("_cue").is_not_null() | pl.col("market").is_not_null() | pl.col("quote").str.contains(r"[|:]")
+        )
         .sort("doc_id", "start")
         .select(COLUMNS)
     )

@@ -13,6 +13,13 @@ import polars as pl
 
 from transforms.matching import regex_matches
 
+
+def ascii_bounds(pattern: str) -> str:
+    """`pattern` with ASCII word boundaries: the same answers around our ASCII keywords, and the
+    regex engine keeps its fast DFA on non-ASCII text (a Unicode \\b makes it fall back)."""
+    return pattern.replace(r"\b", r"(?-u:\b)")
+
+
 # A four-digit year. PDF text extraction sometimes splits one ("20 23"); `parse_year` undoes that.
 # YEAR_DIGITS may be followed by an estimate/forecast marker ("2025E", "2032F"); YEAR may not.
 YEAR_DIGITS = r"(?:19[5-9]\d|20 ?[0-9]\d)"
@@ -26,6 +33,7 @@ _NAME_STOPWORDS = (
     "the|a|an|in|of|for|on|to|at|by|from|with|within|into|across|as|is|are|was|were|be|been|will|"
     "has|have|had|stood|reached|reach|valued|grew|grow|grows|expected|projected|estimated|forecast|"
     "this|that|these|those|its|their|our|his|her|global|worldwide|overall|total|entire|whole|world|"
+    "addressable|serviceable|obtainable|"
     "world's|report|reports|attributes|attribute|details|insights|key|scope|summary|overview|"
     "billion|million|trillion|bn|mn|historical|current|size|value|growth|usd|eur|us|"
     "while|where|which|whose|when|than|both|each|said|new|during|over|through|between"
@@ -34,7 +42,7 @@ _NAME_STOPWORDS = (
 _WORD = r"[A-Za-z][A-Za-z0-9_&'’/\-]*(?:\.[A-Za-z][A-Za-z0-9_&'’/\-]*)*"
 # Up to eight words, then "market" or "segment", or "market for" and up to six words. Matched with
 # extract_all and the last hit taken, so the name is the market mentioned nearest before the figure.
-_SUBJECT = rf"(?i)(?:{_WORD}[ \t]+){{0,8}}(?:markets?|segments?)(?-u:\b)(?:[ \t]+for(?:[ \t]+{_WORD}){{1,6}})?"
+_SUBJECT = rf"(?i)(?:{_WORD}[ \t]+){{0,8}}(?:markets?(?-u:\b)(?:[ \t]+for(?:[ \t]+{_WORD}){{1,6}})?|segments?(?-u:\b))"
 _BEFORE = r"(?i)^(.*?)\s*(?-u:\b)(?:markets?|segments?)(?-u:\b)"
 _AFTER_FOR = r"(?i)(?-u:\b)markets?\s+for\s+(.*)$"
 _CUT_BEFORE = rf"(?i)^(?:.*(?-u:\b)(?:{_NAME_STOPWORDS})(?:\s+|$))?"
@@ -52,7 +60,7 @@ _TERMINALS = [".", "!", "?", ":", ";", "|"]
 _MAX_LABEL_CHARS = 90
 _MAX_VALUE_CHARS = 40
 _VALUE_START = r"^(?:[-−+]?\d|US|USD|EUR|GBP|[$€£¥])"
-_WRAPPED_START = r"(?i)^(?:%|(?:trillion|billion|million|bn|mn|percent|cagr)\b)"
+_WRAPPED_START = r"(?i)^(?:%|(?:trillion|billion|million|bn|mn|percent|cagr)(?-u:\b))"
 
 
 def parse_year(expr: pl.Expr) -> pl.Expr:
@@ -218,12 +226,6 @@ def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_
     )
 
 
-def ascii_bounds(pattern: str) -> str:
-    """`pattern` with ASCII word boundaries: the same answers around our ASCII keywords, and the
-    regex engine keeps its fast DFA on non-ASCII text (a Unicode \\b makes it fall back)."""
-    return pattern.replace(r"\b", r"(?-u:\b)")
-
-
 def context() -> pl.Expr:
     """The words before a figure: the continued previous line, if any, and the passage prefix."""
     return pl.concat_str(pl.col("prev").fill_null(""), pl.lit("\n"), pl.col("prefix"))
@@ -252,7 +254,7 @@ def year_before(frame: pl.DataFrame, documents: pl.DataFrame, window: int = 240)
                 .str.slice(lo, pl.col("start") - lo)
                 .str.split("\n\n")
                 .list.last()
-                .str.extract_all(rf"(?i)\b(?:in|by|for|during)\s+{YEAR}")
+                .str.extract_all(ascii_bounds(rf"(?i)\b(?:in|by|for|during)\s+{YEAR}"))
                 .list.last()
                 .str.extract(rf"({YEAR})$", 1)
             ).alias("year")

@@ -32,7 +32,7 @@ _QUAL = (
     r"around|roughly|an estimated|nearly|almost|close to|at least|up to|as much as|less than|under|"
     r"below|just under|just over|~))"
 )
-_PCT = r"(?P<pct>\d{1,3}(?:\.\d+)?)\s?(?:%|percent\b|per cent\b)"
+_PCT = r"(?P<pct>\d{1,3}(?:\.\d+)?)\s?(?:%|percent(?-u:\b)|per cent(?-u:\b))"
 _WORD = r"[A-Z][\w&.'’\-]*"
 # A proper-noun subject: capitalized words joined by spaces, "and", "&", "of", commas; a possessive
 # company may be followed by a facility word ("X' Y facility").
@@ -48,6 +48,7 @@ _ADVERBS = (
 )
 _VERB = (
     r"(?:accounts?\s+for|accounted\s+for|accounting\s+for|holds?|held|holding|represents?|represented|"
+    r"supply|control|capture|command|contribute|produce|generate|constitute|make\s+up|"
     r"contributes?|contributed|commands?|commanded|captures?|captured|controls?|controlled|makes?\s+up|"
     r"made\s+up|supplies|supplied|produces?|produced|processes|processed|refines?|refined|mines?|mined|"
     r"generates?|generated|comprises?|comprised|constitutes?|constituted|occupies|occupied|"
@@ -58,20 +59,29 @@ _SHARE_NOUN = (
     r"(?:(?:a|an|the|its)\s+)?(?:(?:dominant|leading|major|combined|total|collective|market|revenue|global|"
     r"production|volume|largest)\s+)*share\s+of\s+"
 )
-_METRIC = r"(?:\s+(?:(?:market|revenue|global|production|volume)\s+)?share)?(?:\s+(?:of|in)\s+(?P<metric>[^,.;:()%]{3,90}))?"
+_METRIC = (
+    r"(?:\s+(?:(?:market|revenue|global|production|volume)\s+)?share)?"
+    r"(?:\s+(?:of|in)\s+(?P<metric>[A-Za-z][^,.;:()%]+))?"
+)
 
+# "is expected to", "will", "could" between subject and verb
+_MODAL = (
+    r"(?:\s+(?:is|are|was|were)\s+(?:expected|projected|estimated|forecast|anticipated|likely|set|poised)\s+to"
+    r"|\s+(?:will|would|could|may|might|should|can|continues\s+to|continued\s+to))?"
+)
 _SUBJECT_VERB = (
-    rf"{_SUBJECT}{_ADVERBS}\s+{_VERB}\s+(?:{_SHARE_NOUN})?(?:(?:a|an)\s+)?(?:{_QUAL}\s*)?{_PCT}{_METRIC}"
+    rf"{_SUBJECT}{_ADVERBS}{_MODAL}{_ADVERBS}\s+{_VERB}\s+"
+    rf"(?:{_SHARE_NOUN})?(?:(?:a|an)\s+)?(?:{_QUAL}\s*)?{_PCT}{_METRIC}"
 )
 _LOCATED_IN = (
-    rf"(?:{_QUAL}\s*)?{_PCT}\s+of\s+(?P<metric>[^,.;:()%]{{3,90}}?)\s+(?:is|are|was|were)\s+"
+    rf"(?:{_QUAL}\s*)?{_PCT}\s+of\s+(?P<metric>[A-Za-z][^,.;:()%]*?)\s+(?:is|are|was|were)\s+"
     r"(?:currently\s+|now\s+|still\s+|largely\s+|mostly\s+)?(?:located|concentrated|based|situated|produced|"
     r"refined|processed|mined|sourced|found|controlled|held)\s+(?:in|by)\s+"
     rf"(?P<subj>(?i:a single|one|a)\s+(?:region|country|nation|jurisdiction)|{_WORD}(?:\s+{_WORD})*)"
 )
 _POSSESSIVE = (
     rf"(?P<subj>{_WORD}(?:\s+{_WORD})*)['’]s?\s+(?:(?:global|market|combined|total)\s+)?share\s+of\s+"
-    r"(?P<metric>[^,.;:()%]{3,90}?)\s+(?:was|is|stood\s+at|reached|rose\s+to|fell\s+to|of|at|hit|"
+    r"(?P<metric>[A-Za-z][^,.;:()%]*?)\s+(?:was|is|stood\s+at|reached|rose\s+to|fell\s+to|of|at|hit|"
     rf"climbed\s+to|amounted\s+to)\s+(?:{_QUAL}\s*)?{_PCT}"
 )
 # "China,9 70%", "Malaysia, 13%", "other, 6%", "Japan (6%)"
@@ -125,13 +135,13 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     )
     found = pl.concat(
         [
-            _tag(regex_matches(sentences, _SUBJECT_VERB, keep_text=True), "subject_verb"),
-            _tag(regex_matches(sentences, _LOCATED_IN, keep_text=True), "located_in"),
-            _tag(regex_matches(sentences, _POSSESSIVE, keep_text=True), "possessive"),
+            regex_matches(sentences, _SUBJECT_VERB, keep_text=True),
+            regex_matches(sentences, _LOCATED_IN, keep_text=True),
+            regex_matches(sentences, _POSSESSIVE, keep_text=True),
         ],
         how="diagonal_relaxed",
     )
-    rows = _subjects(found, passages)
+    rows = _subjects(found, passages, sentences)
     lists = _source_lists(pct, passages, documents)
     facts = pl.concat([rows, lists], how="diagonal_relaxed")
     if facts.is_empty():
@@ -139,8 +149,14 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     return (
         facts.sort("doc_id", "start")
         .unique(["doc_id", "start", "end"], keep="first", maintain_order=True)
-        # "Europe holds 35% of capacity; North America accounts for 25%": the metric carries over
-        .with_columns(pl.col("metric").fill_null(strategy="forward", limit=1).over("doc_id"))
+        # "Europe holds 35% of capacity. North America accounts for 25%": the metric carries over from
+        # a share in the same or the previous sentence
+        .with_columns(
+            pl.when(pl.col("metric").is_null() & (pl.col("seq").shift(1).over("doc_id") >= pl.col("seq") - 1))
+            .then(pl.col("metric").shift(1).over("doc_id"))
+            .otherwise(pl.col("metric"))
+            .alias("metric")
+        )
         .select(COLUMNS)
     )
 
@@ -149,10 +165,6 @@ def _schema() -> dict[str, pl.DataType]:
     return {"doc_id": pl.String(), "passage_id": pl.String(), "start": pl.Int64(), "end": pl.Int64(),
             "quote": pl.String(), "region": pl.String(), "share_pct": pl.Float64(), "qualifier": pl.String(),
             "metric": pl.String(), "year": pl.Int32()}
-
-
-def _tag(frame: pl.DataFrame, phrasing: str) -> pl.DataFrame:
-    return frame.with_columns(pl.lit(phrasing).alias("phrasing"))
 
 
 def qualifier_expr(words: pl.Expr) -> pl.Expr:
@@ -196,11 +208,11 @@ def metric_expr(text: pl.Expr, *, fallback: bool = True) -> pl.Expr:
     )
 
 
-def _subjects(found: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
+def _subjects(found: pl.DataFrame, passages: pl.DataFrame, sentences: pl.DataFrame) -> pl.DataFrame:
     """Keep matches whose subject is a place, a company or a place referred back to; name it."""
     if found.is_empty():
         return pl.DataFrame()
-    starts = passages.select("passage_id", pl.col("start").alias("_p_start"), "seq")
+    starts = sentences.select("passage_id", pl.col("start").alias("_p_start"), "seq")
     rows = (
         found.join(starts, on="passage_id", how="left")
         .with_row_index("_rid")
@@ -263,8 +275,12 @@ def _subjects(found: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.col("region").is_not_null()).with_columns(
         pl.col("pct").cast(pl.Float64).alias("share_pct"),
         qualifier_expr(pl.col("qual")).alias("qualifier"),
-        pl.coalesce(metric_expr(pl.col("metric")), metric_expr(pl.col("passage"), fallback=False)).alias("metric"),
-        _year(pl.concat_str(pl.col("metric").fill_null(""), pl.col("_after")), pl.col("passage").str.slice(0, pl.col("start") - pl.col("_p_start"))).alias("year"),
+        pl.coalesce(metric_expr(pl.col("metric")), metric_expr(pl.col("passage"), fallback=False))
+        .alias("metric"),
+        _year(
+            pl.concat_str(pl.col("metric").fill_null(""), pl.col("_after")),
+            pl.col("passage").str.slice(0, pl.col("start") - pl.col("_p_start")),
+        ).alias("year"),
     ).filter(pl.col("share_pct") <= 100)
 
 
@@ -367,6 +383,7 @@ def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataF
     windows = candidates.join(previous, on=["doc_id", "seq"], how="left").select(
         "doc_id",
         "passage_id",
+        "seq",
         pl.when(joinable).then(pl.col("_prev_start")).otherwise(pl.col("start")).alias("start"),
         pl.when(joinable)
         .then(pl.concat_str(pl.col("_prev_text"), pl.lit(_BLANKS).str.slice(0, gap), pl.col("text")))
@@ -378,7 +395,7 @@ def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataF
     items = regex_matches(windows, _LIST_ITEM, keep_text=True)
     if items.is_empty():
         return pl.DataFrame()
-    items = _exact_quotes(items.join(windows.select("passage_id", "_gap_start", "_gap_end"), on="passage_id"),
+    items = _exact_quotes(items.join(windows.select("passage_id", "seq", "_gap_start", "_gap_end"), on="passage_id"),
                           documents)
     items = items.with_columns(
         pl.when(pl.col("subj").str.contains(r"^[Oo]ther")).then(pl.lit("Other"))

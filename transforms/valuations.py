@@ -75,7 +75,7 @@ _LABEL_FILTER = r"(?i)market|size|valu|revenue"
 _POSITIVE = ("market", "markets", "segment", "segments", "industry", "valued", "valuation", "value", "worth",
              "size", "sized")
 _CUES = (
-    "markets?|segments?|industry|valued|valuation|value|worth|size|sized|"
+    "market\\s+cap\\w*|market\\s+shares?|markets?|segments?|industry|valued|valuation|value|worth|size|sized|"
     "investments?|invest|invested|investing|budgets?|funding|funds?|funded|costs?|costing|prices?|priced|"
     "capex|capital|spending|spend|spent|allocat\\w*|grants?|loans?|financing|subsid\\w*|tax\\w*|aid|"
     "bailout|stimulus|raised|raises|committed|acquisitions?|acquired|deals?|contracts?|orders?|tariffs?|"
@@ -89,7 +89,7 @@ _REACH = (
 )
 _STRONG = (
     rf"(?i)\b(?:valued\s+at|valuation\s+of|worth|value\s+at|valued|estimated\s+at|size\s+of|stood\s+at|"
-    rf"market\s+at)\s+{_QUALIFIER}?$"
+    rf"market\s+at|revenues?\s+of)\s+{_QUALIFIER}?$"
 )
 _NOT_AFTER = (
     r"(?i)^\s*(?:/|per\b|(?:in\s+)?(?:new\s+)?(?:investments?|budgets?|funding|funds?|grants?|loans?|deals?|"
