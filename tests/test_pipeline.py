@@ -160,3 +160,54 @@ def test_a_failed_load_changes_nothing(tmp_path: Path) -> None:
         with pytest.raises(duckdb.ConstraintException):
             replace_rows(con, "passages", bad)
         assert con.execute("SELECT text FROM passages").fetchall() == [("abc",)]
+
+
+CONFLICTING_SHARES = {
+    "survey_a.txt": "Heliotrope Research, May 5, 2025 --\n"
+    "Asia-Pacific accounted for over 80% of global rare earth production in 2024.\n",
+    "survey_b.txt": "Quillon Minerals Review, June 9, 2025 --\n"
+    "Asia-Pacific accounted for under 50% of global rare earth production in 2024.\n",
+}
+
+
+def test_rule_checks_carry_their_severity() -> None:
+    severities = {}
+    for check in rule_checks:
+        for spec in check.check_specs:
+            severities[spec.name] = (spec.metadata["severity"], spec.blocking)
+    assert severities["cagr_mismatch"] == ("warn", False)
+    assert severities["share_conflict"] == ("error", True)
+    assert all(blocking == (severity == "error") for severity, blocking in severities.values())
+
+
+def test_an_error_finding_blocks_publishing_and_a_warning_does_not(tmp_path: Path) -> None:
+    from pipelines.assets import PUBLISHED_KEY
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name, text in CONFLICTING_SHARES.items():
+        (inbox / name).write_text(text)
+    warehouse = tmp_path / "wh.duckdb"
+    result = _materialize(inbox, warehouse)
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["share_conflict"].passed
+    assert evaluations["share_conflict"].severity == dg.AssetCheckSeverity.ERROR
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert FINDINGS_KEY in materialized  # the finding itself is stored
+    assert PUBLISHED_KEY not in materialized  # ... but the snapshot analysts read is not replaced
+    assert not (tmp_path / "published" / "wh.duckdb").exists()
+
+    # a warning alone (a CAGR its own figures contradict) does not hold the snapshot back
+    warn_inbox = tmp_path / "warn_inbox"
+    warn_inbox.mkdir()
+    (warn_inbox / "warn_only.txt").write_text(
+        "The global terbium oxide market was valued at USD 100 million in 2024 and is projected to reach "
+        "USD 200 million by 2030, growing at a CAGR of 9.5% from 2024 to 2030.\n"
+    )
+    result = _materialize(warn_inbox, tmp_path / "warn" / "wh.duckdb")
+    assert result.success
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evaluations["cagr_mismatch"].passed
+    assert evaluations["cagr_mismatch"].severity == dg.AssetCheckSeverity.WARN
+    assert PUBLISHED_KEY in {e.asset_key for e in result.get_asset_materialization_events()}
+    assert (tmp_path / "warn" / "published" / "wh.duckdb").exists()

@@ -21,7 +21,7 @@ def _shares(*texts: str) -> tuple[pl.DataFrame, pl.DataFrame]:
 @pytest.mark.parametrize(
     ("text", "region", "pct", "qualifier", "metric", "year"),
     [
-        ("Asia-Pacific accounts for over 80% of the world's refined rare earth output.",
+        ("Asia-Pacific accounts for over 80% of global refined oxide output.",
          "Asia-Pacific", 80.0, "over", "refined output", None),
         ("APAC held a 45.2% revenue share in 2024.", "Asia-Pacific", 45.2, None, "market revenue", 2024),
         ("China controls nearly 90% of magnet production capacity.", "China", 90.0, "nearly", "capacity", None),
@@ -109,7 +109,7 @@ def test_source_list_with_footnote_digits_and_a_line_break() -> None:
         "Aurora Magnets aims to satisfy 30% of European demand by 2030.",
         "Output grew 15% year-over-year in 2023 at the company's main site.",
         "Net import reliance was 80% in 2024.",
-        "Depletion allowance: Monazite, 22% on thorium content and 14% on rare-earth content.",
+        "Depletion allowance: Bastnaesite, 22% on thorium and 14% on rare-earth content.",
         "Recycling accounts for less than 1% of total supply but could reach 10-15% by 2030.",
         "Permanent magnet motors command approximately 95% adoption across EV platforms.",
     ],
