@@ -28,7 +28,6 @@ import dagster as dg
 import duckdb
 import polars as pl
 
-from pipelines.assets import DOCUMENTS_KEY, markdown_table
 from pipelines.edgar import EdgarConfig, EdgarSource, FeedRead, Filing, filing_document
 from pipelines.http_client import (
     CONTACT_ENV,
@@ -46,6 +45,9 @@ from transforms.filings import SECTION_SCHEMA, filing_sections
 from warehouse.connection import query_frame
 from warehouse.loads import known_document_ids
 
+# This module does not import pipelines.assets, so pipelines.assets can import these keys (the
+# passages asset depends on the assets that add documents) without an import cycle.
+DOCUMENTS_KEY = dg.AssetKey(["raw", "documents"])  # pipelines.assets.DOCUMENTS_KEY: the inbox
 EDGAR_FILINGS_KEY = dg.AssetKey(["raw", "edgar_filings"])
 XBRL_FACTS_KEY = dg.AssetKey(["raw", "xbrl_company_facts"])
 WEB_DOCUMENTS_KEY = dg.AssetKey(["raw", "web_documents"])
@@ -108,6 +110,13 @@ def build_sources_resource() -> SourcesResource:
 
 
 # ---------------------------------------------------------------- warehouse writes
+
+def markdown_table(frame: pl.DataFrame, columns: list[str]) -> str:
+    """The UI preview table of pipelines.assets (imported when called: no import cycle)."""
+    from pipelines.assets import markdown_table as table
+
+    return table(frame, columns)
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)

@@ -33,11 +33,25 @@ MARKETS = ["rare earth refining services", "neodymium oxide", "rare earth magnet
 REGIONS = ["Asia-Pacific", "North America", "Europe", "China", "Australia", "Latin America", "Japan"]
 COMPANIES = ["Northwind Separation Ltd.", "Kestrel Oxides Inc.", "Blue Ridge Magnetics Corp.", "Tasman Rare Metals",
              "Ostara Refining GmbH", "Harbour Point Materials plc", "Coralline Minerals Co., Ltd."]
-FILLER = (
-    "Producers are weighing new solvent extraction circuits against the cost of permitting, and buyers "
-    "continue to ask for traceable supply chains with audited environmental performance. "
-    "Analysts expect contract structures to shift toward longer offtake terms with price floors. "
-)
+# Prose without figures, as most of a real report is: drivers, restraints, segment descriptions.
+PROSE = [
+    "Producers are weighing new solvent extraction circuits against the cost of permitting.",
+    "Buyers continue to ask for traceable supply chains with audited environmental performance.",
+    "Analysts expect contract structures to shift toward longer offtake terms with price floors.",
+    "Separation remains the hardest step, because neighbouring elements behave almost identically in solution.",
+    "Several governments have opened grant programmes for processing plants outside the dominant supplier.",
+    "Magnet makers in Europe and North America are qualifying new oxide suppliers for automotive programmes.",
+    "Recycling of swarf and end-of-life motors is moving from pilot lines toward commercial operation.",
+    "Environmental reviews of tailings storage have lengthened the time needed to bring a refinery online.",
+    "The report segments the market by type, application, end user and region.",
+    "Hydrometallurgical routes dominate, although membrane and ion-exchange methods are being trialled.",
+    "Demand from wind turbines depends on the share of direct-drive designs in new installations.",
+    "Price volatility in oxide markets has pushed consumers to hold larger safety stocks.",
+    "Exploration companies report promising grades in ionic clay deposits across several continents.",
+    "Workforce shortages in process chemistry slow the commissioning of new circuits.",
+    "Downstream integration lets some miners capture more of the value of finished alloys.",
+    "Trade measures and export licensing continue to shape where separation capacity is built.",
+]
 
 
 def _document(rng: random.Random) -> str:
@@ -61,11 +75,15 @@ def _document(rng: random.Random) -> str:
         f"Each electric vehicle uses {rng.randint(1, 3)} kg of magnet material, and the company committed "
         f"${rng.randint(1, 9)} billion to new lines, targeting purity above 99.{rng.randint(5, 99)}%.",
         f"Key players include {players}, and others.",
-        FILLER * rng.randint(2, 6),
         "Country | {0} | {1}\n".format(start - 1, start)
         + "\n".join(f"{r} | {rng.randint(100, 90000):,} | {rng.randint(100, 90000):,}" for r in REGIONS[:5]),
     ]
-    return "\n".join(parts)
+    # interleave figure-bearing lines with paragraphs of prose, roughly as real releases do
+    out: list[str] = []
+    for part in parts:
+        out.append(part)
+        out.append(" ".join(rng.choice(PROSE) for _ in range(rng.randint(3, 9))))
+    return "\n".join(out)
 
 
 def build_corpus(megabytes: float, seed: int = 7) -> pl.DataFrame:

@@ -443,6 +443,9 @@ def test_job_schedule_and_sensor_definitions(tmp_path: Path) -> None:
     assert {EDGAR_FILINGS_KEY, XBRL_FACTS_KEY, WEB_DOCUMENTS_KEY, FILING_SECTIONS_KEY} <= selected
     assert dg.AssetKey(["staging", "reads_documents"]) in selected  # everything downstream comes along
     assert DOCUMENTS_KEY not in selected  # the inbox is not part of a network refresh
+    from pipelines import source_assets as module
+
+    assert module.DOCUMENTS_KEY == DOCUMENTS_KEY
     assert daily_network_sources.default_status == dg.DefaultScheduleStatus.STOPPED
     assert daily_network_sources.cron_schedule == "30 5 * * *"
     assert inbox_sensor.default_status == dg.DefaultSensorStatus.STOPPED

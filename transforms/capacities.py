@@ -136,9 +136,9 @@ def _inline(passages: pl.DataFrame) -> pl.DataFrame:
         return pl.DataFrame()
     found = pl.concat(
         [
-            regex_matches(candidates, _BEFORE, keep_text=True),
-            regex_matches(candidates, _AFTER, keep_text=True),
-            regex_matches(candidates.filter(pl.col("text").str.contains(_SITE_WORDS)), _RATE_ONLY,
+            _matches(candidates, _BEFORE, keep_text=True),
+            _matches(candidates, _AFTER, keep_text=True),
+            _matches(candidates.filter(pl.col("text").str.contains(_SITE_WORDS)), _RATE_ONLY,
                           keep_text=True),
         ],
         how="diagonal_relaxed",
@@ -454,3 +454,12 @@ def _any_case(words: tuple[str, ...]) -> str:
     `(?i)`), which matters for prefilters that scan every passage.
     """
     return "|".join(dict.fromkeys(re.escape(v) for w in words for v in (w, w.capitalize(), w.upper())))
+
+
+def _matches(frame: pl.DataFrame, pattern: str, *, keep_text: bool = False) -> pl.DataFrame:
+    """`regex_matches` on the passages where `pattern` occurs at all.
+
+    `regex_matches` scans a passage three times; one `contains` scan first spares those scans on the
+    many candidate passages a prefilter lets through that hold no match.
+    """
+    return regex_matches(frame.filter(pl.col("text").str.contains(pattern)), pattern, keep_text=keep_text)

@@ -266,7 +266,7 @@ def _suffix_mentions(passages: pl.DataFrame) -> pl.DataFrame:
     candidates = passages.filter(
         pl.col("text").str.contains(r"Ltd|Limited|Inc|Corp|plc|PLC|GmbH|AG|LLC|S\.A\.|N\.V\.")
     )
-    found = regex_matches(candidates, _SUFFIX_MENTION)
+    found = _matches(candidates, _SUFFIX_MENTION)
     if found.is_empty():
         return _empty_rows()
     return found.select(
@@ -337,3 +337,12 @@ def _any_case(words: tuple[str, ...]) -> str:
     `(?i)`), which matters for prefilters that scan every passage.
     """
     return "|".join(dict.fromkeys(re.escape(v) for w in words for v in (w, w.capitalize(), w.upper())))
+
+
+def _matches(frame: pl.DataFrame, pattern: str, *, keep_text: bool = False) -> pl.DataFrame:
+    """`regex_matches` on the passages where `pattern` occurs at all.
+
+    `regex_matches` scans a passage three times; one `contains` scan first spares those scans on the
+    many candidate passages a prefilter lets through that hold no match.
+    """
+    return regex_matches(frame.filter(pl.col("text").str.contains(pattern)), pattern, keep_text=keep_text)

@@ -181,15 +181,12 @@ DEMONYMS: dict[str, str] = {
 }
 
 # Spellings accepted as labels but too ambiguous to treat as a mention in running text.
-_NOT_IN_TEXT = frozenset({"America", "Global", "Globe", "Worldwide", "Caribbean", "Jordan", "Georgia"})
-
-LEVEL_ORDER = {"world": 0, "region": 1, "trade_bloc": 2, "sub_region": 3, "country": 4}
+_NOT_IN_TEXT = frozenset({"America", "Global", "Globe", "Worldwide", "Caribbean", "Jordan"})
 
 
 def region_key(name: str) -> str:
     """The lookup key of a written region name: case, dots, hyphens, '&' and a leading 'the' ignored."""
-    key = name.lower().replace("&", " and ").replace("’", "'")
-    key = re.sub(r"[.\u2019]", "", key)
+    key = name.lower().replace("&", " and ").replace("’", "'").replace(".", "")
     key = re.sub(r"[-/,()\s]+", " ", key).strip()
     return re.sub(r"^the ", "", key)
 
@@ -199,7 +196,8 @@ def _key_expr(expr: pl.Expr) -> pl.Expr:
     return (
         expr.str.to_lowercase()
         .str.replace_all("&", " and ", literal=True)
-        .str.replace_all("[.\u2019]", "")
+        .str.replace_all("’", "'", literal=True)
+        .str.replace_all(".", "", literal=True)
         .str.replace_all(r"[-/,()\s]+", " ")
         .str.strip_chars()
         .str.replace(r"^the ", "")

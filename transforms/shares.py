@@ -79,6 +79,7 @@ _LOCATED_IN = (
     r"refined|processed|mined|sourced|found|controlled|held)\s+(?:in|by)\s+"
     rf"(?P<subj>(?i:a single|one|a)\s+(?:region|country|nation|jurisdiction)|{_WORD}(?:\s+{_WORD})*)"
 )
+_LOCATED_WORDS = "located|concentrated|based|situated|sourced|found|controlled|held|produced|refined|processed|mined"
 _POSSESSIVE = (
     rf"(?P<subj>{_WORD}(?:\s+{_WORD})*)['’]s?\s+(?:(?:global|market|combined|total)\s+)?share\s+of\s+"
     r"(?P<metric>[A-Za-z][^,.;:()%]*?)\s+(?:was|is|stood\s+at|reached|rose\s+to|fell\s+to|of|at|hit|"
@@ -135,9 +136,12 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     )
     found = pl.concat(
         [
-            regex_matches(sentences, _SUBJECT_VERB, keep_text=True),
-            regex_matches(sentences, _LOCATED_IN, keep_text=True),
-            regex_matches(sentences, _POSSESSIVE, keep_text=True),
+            _matches(sentences, _SUBJECT_VERB, keep_text=True),
+            # the other two phrasings need words most share sentences lack: test those first
+            _matches(sentences.filter(pl.col("text").str.contains(_LOCATED_WORDS)), _LOCATED_IN,
+                          keep_text=True),
+            _matches(sentences.filter(pl.col("text").str.contains("share of|Share of")), _POSSESSIVE,
+                          keep_text=True),
         ],
         how="diagonal_relaxed",
     )
@@ -335,7 +339,7 @@ def _resolve_anaphora(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFram
         .unique("passage_id")
         .drop("_a_seq")
     )
-    mentions = regex_matches(earlier, region_pattern())
+    mentions = _matches(earlier, region_pattern())
     if mentions.is_empty():
         return rows
     levels = region_table().select("region", "level")
@@ -425,3 +429,12 @@ def _exact_quotes(items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
         pl.col("_doc").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("quote")
     ).drop("_doc")
     return pl.concat([items.filter(~spans.fill_null(False)), fixed.select(items.columns)])
+
+
+def _matches(frame: pl.DataFrame, pattern: str, *, keep_text: bool = False) -> pl.DataFrame:
+    """`regex_matches` on the passages where `pattern` occurs at all.
+
+    `regex_matches` scans a passage three times; one `contains` scan first spares those scans on the
+    many candidate passages a prefilter lets through that hold no match.
+    """
+    return regex_matches(frame.filter(pl.col("text").str.contains(pattern)), pattern, keep_text=keep_text)
