@@ -24,6 +24,7 @@ _CUT = "\x1f"
 _HIDDEN_DOT = "\x1e"
 
 # Abbreviations whose period does not end a sentence ("Co., Ltd.", "U.S.", "Mt. Weld").
+_BOUNDARY = r"(?:([.!?][\"'”’)\]]*\s+)([\"“‘(\[]?[A-Z0-9])|([a-z0-9%)]\.)([A-Z][a-z]{2,}))"
 _ABBREVIATIONS = (
     r"\b(Co|CO|Ltd|LTD|Inc|INC|Corp|CORP|Bros|Pty|PTY|Mt|St|No|Nos|vs|approx|est|Jr|Sr|Dr|Mr|Mrs|Ms|Prof|Fig|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|e\.g|i\.e|U\.S|U\.K|E\.U|S\.A|N\.V|B\.V)\."
@@ -63,9 +64,9 @@ def split_passages(docs: pl.DataFrame) -> pl.DataFrame:
             # hide abbreviation periods (same length, so offsets stay valid)
             .str.replace_all(_ABBREVIATIONS, "${1}" + _HIDDEN_DOT)
             # sentence end: terminal punctuation (+ closing quotes), whitespace, then a capital,
-            # digit or opening quote; or a period glued to the next sentence ("2033.The")
-            .str.replace_all(r"([.!?][\"'”’)\]]*\s+)([\"“‘(\[]?[A-Z0-9])", "${1}" + _CUT + "${2}")
-            .str.replace_all(r"([a-z0-9%)]\.)([A-Z][a-z]{2,})", "${1}" + _CUT + "${2}")
+            # digit or opening quote; or a period glued to the next sentence ("2033.The").
+            # One pass: the alternative that did not match leaves its groups empty.
+            .str.replace_all(_BOUNDARY, "${1}${3}" + _CUT + "${2}${4}")
             .str.split(_CUT)
             .alias("piece")
         )
@@ -85,12 +86,18 @@ def split_passages(docs: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("text").str.len_bytes() > 0)
         .with_columns((pl.col("_start") + pl.col("_lead")).alias("start"))
         .with_columns((pl.col("start") + pl.col("text").str.len_chars()).alias("end"))
-        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).over("doc_id").alias("seq"))
+        # order within the document: row number minus the row number of the document's first row
+        .with_columns(pl.int_range(pl.len(), dtype=pl.Int32).alias("_row"))
+        .with_columns(
+            (pl.col("_row") - pl.when(pl.col("doc_id") != pl.col("doc_id").shift(1).fill_null(""))
+             .then(pl.col("_row")).otherwise(None).forward_fill()).alias("seq")
+        )
         .with_columns(
             pl.concat_str(pl.col("doc_id").str.slice(0, 16), pl.lit(":"), pl.col("seq").cast(pl.String))
             .alias("passage_id")
         )
         .select(list(PASSAGE_SCHEMA))
-        .collect()
+        # the in-memory engine runs this plan faster than the streaming default (measured)
+        .collect(engine="in-memory")
     )
     return passages.cast(PASSAGE_SCHEMA)  # type: ignore[arg-type]
