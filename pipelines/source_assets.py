@@ -259,6 +259,8 @@ def edgar_filings(
                     outcome = _ingest_filing(context, con, source, document_store, filing, known)
                     new_documents += outcome.pop("new_document")
                     outcomes.append(outcome)
+                    if outcome["status"] == "fetched":  # a joint filing listed by two watchlist companies
+                        done.add(filing.accession_number)
             total = _count(con, "edgar_filings")
     finally:
         source.close()

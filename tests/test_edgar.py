@@ -174,7 +174,7 @@ def test_full_fetch_then_nothing_then_exactly_the_new_filing(server: LoopbackSer
     assert len(list((tmp_path / "wh" / "raw").rglob("*"))) >= 5
     assert server.count("/Archives") == 5
     mats = result.asset_materializations_for_node("raw__edgar_filings")
-    assert mats[0].metadata["new_filings"].value == 5
+    assert mats[0].metadata["new_filings"].value == 5 and mats[0].metadata["new_documents"].value == 5
     assert "LYC" in json.dumps(mats[0].metadata["unresolved"].value)  # not an SEC filer: skipped, logged
 
     # a second run: the submissions feeds are read again, but no filing document is requested
