@@ -33,6 +33,10 @@ from warehouse.publish import publish
 PREVIEW_ROWS = 10
 
 DOCUMENTS_KEY = dg.AssetKey(["raw", "documents"])
+# documents from the network sources (pipelines/source_assets.py) land in the same table
+EDGAR_FILINGS_KEY = dg.AssetKey(["raw", "edgar_filings"])
+WEB_DOCUMENTS_KEY = dg.AssetKey(["raw", "web_documents"])
+DOCUMENT_SOURCE_KEYS = (DOCUMENTS_KEY, EDGAR_FILINGS_KEY, WEB_DOCUMENTS_KEY)  # everything that adds documents
 PASSAGES_KEY = dg.AssetKey(["staging", "passages"])
 FINDINGS_KEY = dg.AssetKey(["marts", "findings"])
 CONSENSUS_KEY = dg.AssetKey(["marts", "consensus"])
@@ -134,7 +138,7 @@ def _loaded_documents(warehouse: WarehouseResource) -> pl.DataFrame:
 
 @dg.asset(
     key=PASSAGES_KEY,
-    deps=[DOCUMENTS_KEY],
+    deps=list(DOCUMENT_SOURCE_KEYS),
     group_name="extract",
     kinds={"polars", "duckdb"},
     pool=DUCKDB_POOL,

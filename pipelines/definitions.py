@@ -11,25 +11,22 @@ from pipelines.checks import rule_checks
 from pipelines.expectation_checks import expectation_checks
 from pipelines.resources import DocumentStoreResource, WarehouseResource
 from pipelines.sensors import AlertsResource, alert_sensor, send_alerts_job
+from pipelines.source_assets import (
+    build_sources_resource,
+    daily_network_sources,
+    inbox_sensor,
+    network_sources_job,
+    source_assets,
+)
 
 all_assets = [raw_documents, passages, *fact_assets, findings, consensus, published_warehouse]
 
 refresh_job = dg.define_asset_job(
     name="refresh_warehouse",
     selection=dg.AssetSelection.all(),
-    description="Ingest the inbox, extract every fact kind, load the warehouse and run every check.",
+    description="Ingest the inbox (and the network sources configured in sources.toml), extract every fact "
+    "kind, load the warehouse, run every check, publish the snapshot and write the briefs.",
 )
-
-daily_refresh = dg.ScheduleDefinition(
-    name="daily_refresh",
-    job=refresh_job,
-    cron_schedule="0 6 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Refresh the warehouse every morning at 06:00 UTC (turn it on in the UI or with "
-    "`dagster schedule start daily_refresh`).",
-)
-
 
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     """Resources from the environment (see pipelines.paths), read when definitions load."""
@@ -40,14 +37,15 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "document_store": DocumentStoreResource(inbox=str(paths.inbox_dir()), raw_dir=str(paths.raw_dir())),
         "alerts": AlertsResource(),
         "briefs": BriefsResource(),
+        "sources": build_sources_resource(),
     }
 
 
 defs = dg.Definitions(
-    assets=[*all_assets, *brief_assets],
+    assets=[*all_assets, *source_assets, *brief_assets],
     asset_checks=[*rule_checks, *expectation_checks],
-    jobs=[refresh_job, send_alerts_job],
-    schedules=[daily_refresh],
-    sensors=[alert_sensor],
+    jobs=[refresh_job, network_sources_job, send_alerts_job],
+    schedules=[daily_network_sources],
+    sensors=[inbox_sensor, alert_sensor],
     resources=build_resources(),
 )

@@ -28,6 +28,12 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from pipelines.assets import (
+    DOCUMENTS_KEY,
+    EDGAR_FILINGS_KEY,
+    WEB_DOCUMENTS_KEY,
+    markdown_table,
+)
 from pipelines.edgar import EdgarConfig, EdgarSource, FeedRead, Filing, filing_document
 from pipelines.http_client import (
     CONTACT_ENV,
@@ -37,23 +43,16 @@ from pipelines.http_client import (
     load_sources,
     sources_path,
 )
-from pipelines.reading import ReadDocument, list_inbox
+from pipelines.reading import ReadDocument, documents_frame, list_inbox
 from pipelines.resources import DUCKDB_POOL, DocumentStoreResource, WarehouseResource
 from pipelines.web_sources import WebConfig, WebSource
 from transforms.documents import content_id
 from transforms.filings import SECTION_SCHEMA, filing_sections
 from warehouse.connection import query_frame
-from warehouse.loads import known_document_ids
+from warehouse.loads import insert_documents, known_document_ids
 
-# This module does not import pipelines.assets, so pipelines.assets can import these keys (the
-# passages asset depends on the assets that add documents) without an import cycle.
-DOCUMENTS_KEY = dg.AssetKey(["raw", "documents"])  # pipelines.assets.DOCUMENTS_KEY: the inbox
-EDGAR_FILINGS_KEY = dg.AssetKey(["raw", "edgar_filings"])
 XBRL_FACTS_KEY = dg.AssetKey(["raw", "xbrl_company_facts"])
-WEB_DOCUMENTS_KEY = dg.AssetKey(["raw", "web_documents"])
 FILING_SECTIONS_KEY = dg.AssetKey(["staging", "filing_sections"])
-# Assets that add rows to `documents`: whatever reads documents (staging/passages) depends on them.
-DOCUMENT_SOURCE_KEYS = (DOCUMENTS_KEY, EDGAR_FILINGS_KEY, WEB_DOCUMENTS_KEY)
 
 
 # ---------------------------------------------------------------- configuration
@@ -111,12 +110,6 @@ def build_sources_resource() -> SourcesResource:
 
 # ---------------------------------------------------------------- warehouse writes
 
-def markdown_table(frame: pl.DataFrame, columns: list[str]) -> str:
-    """The UI preview table of pipelines.assets (imported when called: no import cycle)."""
-    from pipelines.assets import markdown_table as table
-
-    return table(frame, columns)
-
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -124,24 +117,9 @@ def _now() -> dt.datetime:
 
 def _insert_document(con: duckdb.DuckDBPyConnection, read: ReadDocument, ingested_at: dt.datetime) -> bool:
     """Add one document (and its text) if its id is new; inside the caller's transaction."""
-    r = read.row
-    added = con.execute(
-        """
-        INSERT INTO documents (doc_id, source, path, title, publisher, published, format, size_bytes,
-                               ingested_at, status, error)
-        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-        WHERE NOT EXISTS (SELECT 1 FROM documents WHERE doc_id = ?)
-        """,
-        [r["doc_id"], r["source"], r["path"], r["title"], r["publisher"], r["published"], r["format"],
-         r["size_bytes"], ingested_at, r["status"], r["error"], r["doc_id"]],
-    ).fetchone()[0]
-    if r["status"] == "loaded":
-        con.execute(
-            "INSERT INTO document_texts (doc_id, text) SELECT ?, ? "
-            "WHERE NOT EXISTS (SELECT 1 FROM document_texts WHERE doc_id = ?)",
-            [r["doc_id"], r["text"], r["doc_id"]],
-        )
-    return bool(added)
+    docs = documents_frame([read.row])
+    texts = docs.filter(pl.col("status") == "loaded").select("doc_id", "text")
+    return insert_documents(con, docs, texts, ingested_at, own_transaction=False) > 0
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, *steps: tuple[str, list[Any]],

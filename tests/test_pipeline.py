@@ -14,6 +14,7 @@ from pipelines.brief_assets import BRIEFS_KEY
 from pipelines.checks import rule_checks
 from pipelines.definitions import all_assets, defs
 from pipelines.resources import DocumentStoreResource, WarehouseResource
+from pipelines.source_assets import source_assets
 from quality.rules import RULES
 from warehouse.connection import connect
 from warehouse.loads import row_counts
@@ -33,7 +34,8 @@ def _materialize(inbox: Path, warehouse: Path) -> dg.ExecuteInProcessResult:
 def test_definitions_are_loadable() -> None:
     dg.Definitions.validate_loadable(defs)
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
-    assert keys == {*all_asset_keys(), BRIEFS_KEY.to_user_string()}
+    network = {a.key.to_user_string() for assets in source_assets for a in [assets]}
+    assert keys == {*all_asset_keys(), BRIEFS_KEY.to_user_string(), *network}
     checks = {key.name for check in rule_checks for key in check.check_keys}
     assert checks == {rule.name for rule in RULES}
 

@@ -161,9 +161,14 @@ def html_to_text(markup: str) -> tuple[str | None, str | None, str, str | None]:
 
     Block elements become lines; table cells are joined with " | " so a row stays one line.
     """
-    from bs4 import BeautifulSoup
+    import warnings
 
-    soup = BeautifulSoup(markup, "lxml")
+    from bs4 import BeautifulSoup, XMLParsedAsHTMLWarning
+
+    with warnings.catch_warnings():
+        # inline-XBRL filings start with an XML declaration but are HTML documents
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(markup, "lxml")
     title = None
     if soup.title and soup.title.string:
         title = " ".join(soup.title.string.split())

@@ -37,15 +37,20 @@ def known_document_ids(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 
 def insert_documents(con: duckdb.DuckDBPyConnection, documents: pl.DataFrame, texts: pl.DataFrame,
-                     ingested_at: dt.datetime) -> int:
-    """Add documents not yet in the warehouse (content-addressed: existing ids are left alone)."""
+                     ingested_at: dt.datetime, own_transaction: bool = True) -> int:
+    """Add documents not yet in the warehouse (content-addressed: existing ids are left alone).
+
+    With `own_transaction=False` the caller holds the transaction, so a source can commit a
+    document together with its own bookkeeping row (a filing, a fetched URL) or not at all.
+    """
     if documents.is_empty():
         return 0
     docs = documents.select(
         "doc_id", "source", "path", "title", "publisher", "published", "format", "size_bytes", "status", "error"
     ).unique("doc_id", keep="first", maintain_order=True)
     before = con.execute("SELECT count(*) FROM documents").fetchone()[0]
-    con.execute("BEGIN TRANSACTION")
+    if own_transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         con.register("_new_documents", docs.to_arrow())
         con.execute(
@@ -63,9 +68,11 @@ def insert_documents(con: duckdb.DuckDBPyConnection, documents: pl.DataFrame, te
             SELECT * FROM _new_texts WHERE doc_id NOT IN (SELECT doc_id FROM document_texts)
             """
         )
-        con.execute("COMMIT")
+        if own_transaction:
+            con.execute("COMMIT")
     except Exception:
-        con.execute("ROLLBACK")
+        if own_transaction:
+            con.execute("ROLLBACK")
         raise
     finally:
         con.unregister("_new_documents")
