@@ -461,7 +461,7 @@ def _utc(value: dt.datetime) -> dt.datetime:
 
 
 def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0] > 0
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchall()[0][0] > 0
 
 
 def open_findings(con: duckdb.DuckDBPyConnection, config: AlertsConfig) -> list[Finding]:

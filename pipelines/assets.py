@@ -249,7 +249,7 @@ def findings(warehouse: WarehouseResource) -> dg.MaterializeResult:
     report = render_data_docs(suites, Path(warehouse.path).parent / "quality")
     with warehouse.connect() as con:
         counts = upsert_findings(con, combined, dt.datetime.now(dt.UTC))
-        open_count = con.execute("SELECT count(*) FROM findings WHERE status = 'open'").fetchone()[0]
+        open_count = con.execute("SELECT count(*) FROM findings WHERE status = 'open'").fetchall()[0][0]
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": open_count,

@@ -200,7 +200,7 @@ def run_summary(warehouse: Path) -> str:
         status = dict(con.execute("SELECT status, count(*) FROM documents GROUP BY ALL").fetchall())
         rejected = con.execute("SELECT error FROM documents WHERE status = 'rejected' ORDER BY path").fetchall()
         facts = {
-            kind: con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] for kind, table in FACT_TABLES.items()
+            kind: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] for kind, table in FACT_TABLES.items()
         }
         findings = con.execute(
             "SELECT rule, severity, message FROM findings WHERE status = 'open' ORDER BY rule, message"

@@ -173,7 +173,7 @@ def _feed_steps(feeds: list[FeedRead], at: dt.datetime) -> list[tuple[str, list]
 
 def _count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     assert table in {"edgar_filings", "xbrl_facts", "web_fetches", "filing_sections"}
-    return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
 
 def _keep(context: dg.AssetExecutionContext, store: DocumentStoreResource, read: ReadDocument | None) -> None:
@@ -491,8 +491,8 @@ daily_network_sources = dg.ScheduleDefinition(
     cron_schedule="30 5 * * *",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Fetch new filings, company facts and web items every day at 05:30 UTC (before "
-    "daily_refresh). Off until started in the UI (Automation) or with "
+    description="Fetch new filings, company facts and web items every day at 05:30 UTC, and rebuild "
+    "everything downstream. Off until started in the UI (Automation) or with "
     "`dagster schedule start daily_network_sources`; stop it the same way.",
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.matching import regex_matches
+from transforms.matching import digit_mask, regex_matches
 
 
 def ascii_bounds(pattern: str) -> str:
@@ -153,34 +153,35 @@ def _with_prev(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _joined_lines(passages: pl.DataFrame, documents: pl.DataFrame, label_filter: str) -> pl.DataFrame:
+def _joined_lines(passages: pl.DataFrame, documents: pl.DataFrame, label_filter: str,
+                  digits: pl.Series) -> pl.DataFrame:
     """Two consecutive passages read as one: split table rows and figures wrapped across lines.
 
     The pseudo-passage's text is the document's own slice from the first passage's start to the
     second's end, so offsets and quotes stay exact; it keeps the first passage's id (suffixed "+",
-    stripped after matching) because that is where a match starts.
+    stripped after matching) because that is where a match starts. Only pairs where one of the two
+    lines holds a digit (`digits`, per passage) can hold a figure, so only those are tested.
     """
-    next_text = pl.col("text").shift(-1)
-    adjacent = (pl.col("doc_id").shift(-1) == pl.col("doc_id")) & (pl.col("seq").shift(-1) == pl.col("seq") + 1)
+    rows = (digits | digits.shift(-1, fill_value=False)).arg_true()
+    rows = rows.filter(rows < passages.height - 1)
+    this = passages.select(pl.col("doc_id", "seq", "passage_id", "start", "text").gather(rows))
+    after = passages.select(pl.col("doc_id", "seq", "end", "text").gather(rows + 1).name.prefix("_n_"))
+    next_text = pl.col("_n_text")
     head = next_text.str.slice(0, 12)
     pairs = (
-        passages.lazy()
-        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"), pl.col("end").shift(-1).alias("_next_end"))
+        pl.concat([rows.cast(pl.UInt32).alias("_row").to_frame(), this, after], how="horizontal")
+        .filter((pl.col("_n_doc_id") == pl.col("doc_id")) & (pl.col("_n_seq") == pl.col("seq") + 1))
         .filter(
-            adjacent
-            & (
-                (
-                    (pl.col("text").str.len_bytes() <= _MAX_LABEL_CHARS)
-                    & (next_text.str.len_bytes() <= _MAX_VALUE_CHARS)
-                    & head.str.contains(_VALUE_START)
-                    & pl.col("text").str.contains(label_filter)
-                )
-                | head.str.contains(_WRAPPED_START)
+            (
+                (pl.col("text").str.len_bytes() <= _MAX_LABEL_CHARS)
+                & (next_text.str.len_bytes() <= _MAX_VALUE_CHARS)
+                & head.str.contains(_VALUE_START)
+                & pl.col("text").str.contains(label_filter)
             )
+            | head.str.contains(_WRAPPED_START)
         )
         .select("_row", "doc_id", "seq", (pl.col("passage_id") + "+").alias("passage_id"), "start",
-                pl.col("_next_end").alias("end"))
-        .collect()
+                pl.col("_n_end").alias("end"))
     )
     if pairs.is_empty():
         return pairs.with_columns(pl.lit(None, dtype=pl.String).alias("text"))
@@ -195,18 +196,20 @@ def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_
          pattern: str) -> pl.DataFrame:
     """Matches of `pattern` in passages that contain `prefilter`, and in joined lines (see above).
 
-    Returns regex_matches columns (with `passage`) plus p_start, prev (the previous passage when
-    this one continues it), prefix and suffix (passage text before and after the match).
+    `pattern` is a figure's: it only matches text holding a digit, so passages (and pairs of lines)
+    without one are never scanned. Returns regex_matches columns (with `passage`) plus p_start,
+    prev (the previous passage when this one continues it), prefix and suffix (passage text before
+    and after the match).
     """
+    digits = digit_mask(passages)
     hits = (
-        passages.lazy()
-        .with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+        passages.with_columns(pl.int_range(pl.len(), dtype=pl.UInt32).alias("_row"))
+        .filter(digits)
         .filter(pl.col("text").str.contains(prefilter))
         .select("_row", "doc_id", "seq", "passage_id", "start", "end", "text")
-        .collect()
     )
-    pairs = _joined_lines(passages, documents, label_filter)
-    sources = pl.concat([hits, pairs.select(hits.columns)], how="vertical_relaxed")
+    pairs = _joined_lines(passages, documents, label_filter, digits)
+    sources = pl.concat([hits, pairs.select(hits.columns)], how="vertical_relaxed").rechunk()
     if sources.is_empty():
         return pl.DataFrame()
     sources = _with_prev(sources, passages)
@@ -273,14 +276,13 @@ def resolve_markets(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFram
     """
     ctx = document_context(documents.join(frame.select("doc_id").unique(), on="doc_id", how="semi"))
     phrase = pl.coalesce(subject_phrase(pl.col("prefix")), subject_phrase(pl.col("prev")))
-    named = (
-        frame.join(ctx, on="doc_id", how="left")
-        .with_columns(phrase.alias("_phrase"))
-        .with_columns(
-            phrase_name(pl.col("_phrase")).alias("_name"),
-            pl.col("_phrase").str.contains(r"(?i)segments?$").fill_null(False).alias("_segment"),
-        )
+    named = frame.join(ctx, on="doc_id", how="left").with_columns(phrase.alias("_phrase"))
+    # a document names its market the same way many times: name each distinct phrase once
+    names = named.select(pl.col("_phrase").unique()).with_columns(
+        phrase_name(pl.col("_phrase")).alias("_name"),
+        pl.col("_phrase").str.contains(r"(?i)segments?$").fill_null(False).alias("_segment"),
     )
+    named = named.join(names, on="_phrase", how="left", nulls_equal=True, maintain_order="left")
     usual = (
         named.filter(pl.col("_name").is_not_null() & ~pl.col("_segment"))
         .group_by("doc_id")

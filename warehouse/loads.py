@@ -48,7 +48,7 @@ def insert_documents(con: duckdb.DuckDBPyConnection, documents: pl.DataFrame, te
     docs = documents.select(
         "doc_id", "source", "path", "title", "publisher", "published", "format", "size_bytes", "status", "error"
     ).unique("doc_id", keep="first", maintain_order=True)
-    before = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+    before = con.execute("SELECT count(*) FROM documents").fetchall()[0][0]
     if own_transaction:
         con.execute("BEGIN TRANSACTION")
     try:
@@ -77,7 +77,7 @@ def insert_documents(con: duckdb.DuckDBPyConnection, documents: pl.DataFrame, te
     finally:
         con.unregister("_new_documents")
         con.unregister("_new_texts")
-    return con.execute("SELECT count(*) FROM documents").fetchone()[0] - before
+    return con.execute("SELECT count(*) FROM documents").fetchall()[0][0] - before
 
 
 def replace_rows(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame,
@@ -124,7 +124,7 @@ def read_table(con: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in sorted(_TABLES)}
+    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in sorted(_TABLES)}
 
 
 def upsert_findings(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, seen_at: dt.datetime) -> dict[str, int]:
@@ -140,13 +140,13 @@ def upsert_findings(con: duckdb.DuckDBPyConnection, findings: pl.DataFrame, seen
         con.register("_run_findings", frame.to_arrow())
         new = con.execute(
             "SELECT count(*) FROM _run_findings WHERE finding_id NOT IN (SELECT finding_id FROM findings)"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         resolved = con.execute(
             """
             UPDATE findings SET status = 'resolved'
             WHERE status = 'open' AND finding_id NOT IN (SELECT finding_id FROM _run_findings)
             """
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         con.execute(
             """
             INSERT INTO findings BY NAME
