@@ -75,7 +75,7 @@ def _document(rng: random.Random) -> str:
         f"Each electric vehicle uses {rng.randint(1, 3)} kg of magnet material, and the company committed "
         f"${rng.randint(1, 9)} billion to new lines, targeting purity above 99.{rng.randint(5, 99)}%.",
         f"Key players include {players}, and others.",
-        "Country | {0} | {1}\n".format(start - 1, start)
+        f"Country | {start - 1} | {start}\n"
         + "\n".join(f"{r} | {rng.randint(100, 90000):,} | {rng.randint(100, 90000):,}" for r in REGIONS[:5]),
     ]
     # interleave figure-bearing lines with paragraphs of prose, roughly as real releases do
