@@ -13,6 +13,7 @@ import polars as pl
 
 from pipelines.reading import ReadDocument, documents_frame, list_inbox, read_document
 from pipelines.resources import DUCKDB_POOL, DocumentStoreResource, WarehouseResource
+from quality.company_directory import company_directory as build_company_directory
 from quality.consensus import consensus_tables
 from quality.rules import run_rules
 from transforms.facts import EXTRACTOR_VERSION, FACT_KINDS, extract_kind
@@ -41,6 +42,7 @@ PASSAGES_KEY = dg.AssetKey(["staging", "passages"])
 FINDINGS_KEY = dg.AssetKey(["marts", "findings"])
 CONSENSUS_KEY = dg.AssetKey(["marts", "consensus"])
 PUBLISHED_KEY = dg.AssetKey(["marts", "published_warehouse"])
+COMPANY_DIRECTORY_KEY = dg.AssetKey(["marts", "company_directory"])
 
 
 def fact_key(kind: str) -> dg.AssetKey:
@@ -291,8 +293,32 @@ def consensus(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
+    key=COMPANY_DIRECTORY_KEY,
+    deps=[fact_key("company"), fact_key("capacity")],
+    group_name="quality",
+    kinds={"polars", "duckdb"},
+    pool=DUCKDB_POOL,
+)
+def company_directory(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """Every company the documents name, once, with its aliases, countries and how often it is cited.
+
+    "Lynas Corporation", "Lynas Rare Earths Ltd." and "Lynas" resolve to one row (legal suffixes
+    dropped, spelling variants merged with rapidfuzz).
+    """
+    with warehouse.connect() as con:
+        directory = build_company_directory(read_table(con, "companies"), read_table(con, "capacities"))
+        replace_rows(con, "company_directory", directory)
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": directory.height,
+            "preview": _preview(directory, ["display_name", "countries", "mentions", "documents"]),
+        }
+    )
+
+
+@dg.asset(
     key=PUBLISHED_KEY,
-    deps=[DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY],
+    deps=[DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY, COMPANY_DIRECTORY_KEY],
     group_name="publish",
     kinds={"duckdb"},
     pool=DUCKDB_POOL,
@@ -321,5 +347,6 @@ def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 def all_asset_keys() -> list[str]:
-    keys = (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY, PUBLISHED_KEY)
+    keys = (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY,
+            COMPANY_DIRECTORY_KEY, PUBLISHED_KEY)
     return [k.to_user_string() for k in keys]

@@ -5,7 +5,15 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import paths
-from pipelines.assets import consensus, fact_assets, findings, passages, published_warehouse, raw_documents
+from pipelines.assets import (
+    company_directory,
+    consensus,
+    fact_assets,
+    findings,
+    passages,
+    published_warehouse,
+    raw_documents,
+)
 from pipelines.brief_assets import BriefsResource, brief_assets
 from pipelines.checks import rule_checks
 from pipelines.expectation_checks import expectation_checks
@@ -19,7 +27,7 @@ from pipelines.source_assets import (
     source_assets,
 )
 
-all_assets = [raw_documents, passages, *fact_assets, findings, consensus, published_warehouse]
+all_assets = [raw_documents, passages, *fact_assets, findings, consensus, company_directory, published_warehouse]
 
 refresh_job = dg.define_asset_job(
     name="refresh_warehouse",

@@ -60,3 +60,22 @@ def test_consensus_tables_group_by_publisher() -> None:
     assert row["year"] == 2025
     assert row["n_sources"] == 3 and row["is_consensus"]
     assert set(weights["source"]) == {"alpha research", "beta", "d4"}
+
+
+def test_company_directory_merges_spellings_and_keeps_countries() -> None:
+    from quality.company_directory import company_directory
+
+    companies = pl.DataFrame({
+        "doc_id": ["a", "a", "b", "b"],
+        "name": ["Lynas Rare Earths Ltd.", "MP Materials Corp.", "Lynas Rare Earths",
+                 "China Northern Rare Earth Group"],
+        "country": ["Australia", "United States", "Australia", None],
+    })
+    capacities = pl.DataFrame({"doc_id": ["c"], "company": ["Lynas Rare Earths Limited"]})
+    directory = company_directory(companies, capacities)
+    rows = {r["company_key"]: r for r in directory.iter_rows(named=True)}
+    lynas = rows["lynas rare earths"]
+    assert lynas["countries"] == ["Australia"]
+    assert lynas["mentions"] == 2 and lynas["documents"] == 3 and lynas["capacity_facts"] == 1
+    assert len(lynas["aliases"]) == 3
+    assert directory.height == 3

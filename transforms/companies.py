@@ -20,7 +20,7 @@ import re
 import polars as pl
 
 from transforms.company_names import canonical_company_expr
-from transforms.matching import regex_matches
+from transforms.matching import any_case, regex_matches, with_distinct
 from transforms.regions import normalize_regions
 
 COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "name", "country")
@@ -64,6 +64,10 @@ _INLINE_LIST = (
     r"Other\s+(?:Prominent\s+|Key\s+|Major\s+|Notable\s+)?Players|[.;]?$)"
 )
 _MAX_RUN = 60
+_MAX_ITEM_CHARS = 140  # a line longer than this is not one list item
+# Cheap literal tests that pick the passages worth the full patterns.
+_PLAYER_HINT = any_case((*_PLAYER_WORDS, "enterprises", "firms", "groups", "tier"))
+_LEGAL_HINT = r"Ltd|Limited|Inc|Corp|plc|PLC|GmbH|AG|LLC|S\.A\.|N\.V\."
 # Buyers named in a list are not market players ("automotive manufacturers such as ...").
 _DEMAND_SIDE = (
     r"(?i)(?-u:\b)(?:automotive|automakers?|auto|car|cars|vehicles?|EVs?|electric vehicle|wind|turbines?|"
@@ -109,11 +113,12 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """Company rows (name as written, country where stated) with provenance, one per company per document."""
     if passages.is_empty():
         return pl.DataFrame(schema=_schema())
-    inline = _inline_lists(passages)
-    lines = _line_lists(passages)
+    players = _player_passages(passages)
+    inline = _inline_lists(players)
+    lines = _line_lists(passages, players)
     listed = pl.concat([inline, lines], how="vertical_relaxed")
-    mentions = _suffix_mentions(passages.join(listed.select("passage_id").unique(), on="passage_id",
-                                              how="anti"))
+    legal = _legal_passages(passages)
+    mentions = _suffix_mentions(legal.join(listed.select("passage_id").unique(), on="passage_id", how="anti"))
     rows = pl.concat([listed, mentions], how="vertical_relaxed")
     return _finish(rows)
 
@@ -122,15 +127,16 @@ def company_mentions(passages: pl.DataFrame) -> pl.DataFrame:
     """Every company name found (lists and legal-form mentions), not deduplicated: for attribution."""
     if passages.is_empty():
         return pl.DataFrame(schema=_schema())
-    inline = _inline_lists(passages)
-    lines = _line_lists(passages)
-    mentions = _suffix_mentions(passages)
+    players = _player_passages(passages)
+    inline = _inline_lists(players)
+    lines = _line_lists(passages, players)
+    mentions = _suffix_mentions(_legal_passages(passages))
     return _clean(pl.concat([inline, lines, mentions], how="vertical_relaxed"))
 
 
 def suffix_mentions(passages: pl.DataFrame) -> pl.DataFrame:
     """Names carrying a legal form in running text only (cheap: a literal prefilter, then one pattern)."""
-    found = _suffix_mentions(passages)
+    found = _suffix_mentions(_legal_passages(passages))
     if found.is_empty():
         return pl.DataFrame(schema=_schema())
     return _clean(found)
@@ -141,11 +147,22 @@ def _schema() -> dict[str, pl.DataType]:
             "quote": pl.String(), "name": pl.String(), "country": pl.String()}
 
 
-def _inline_lists(passages: pl.DataFrame) -> pl.DataFrame:
-    """Names in trigger lists; items split on commas, 'and', semicolons and glued-name boundaries."""
-    candidates = passages.filter(
-        pl.col("text").str.contains(_any_case((*_PLAYER_WORDS, "enterprises", "firms", "groups", "tier")))
-    ).filter(pl.col("text").str.contains(_TRIGGER))
+def _player_passages(passages: pl.DataFrame) -> pl.DataFrame:
+    """The passages that name players (or enterprises, firms, groups, tiers): where lists can be."""
+    return passages.filter(pl.col("text").str.contains(_PLAYER_HINT))
+
+
+def _legal_passages(passages: pl.DataFrame) -> pl.DataFrame:
+    """The passages with a legal-form word: where legal-form mentions can be."""
+    return passages.filter(pl.col("text").str.contains(_LEGAL_HINT))
+
+
+def _inline_lists(players: pl.DataFrame) -> pl.DataFrame:
+    """Names in trigger lists; items split on commas, 'and', semicolons and glued-name boundaries.
+
+    `players` are the passages `_player_passages` keeps.
+    """
+    candidates = players.filter(pl.col("text").str.contains(_TRIGGER))
     found = regex_matches(candidates, _INLINE_LIST, keep_text=True)
     if found.is_empty():
         return _empty_rows()
@@ -164,7 +181,8 @@ def _inline_lists(passages: pl.DataFrame) -> pl.DataFrame:
     )
     items = (
         found.with_columns(
-            (pl.col("end") - pl.col("stop").str.len_chars() - pl.col("list").str.len_chars()).alias("_lstart")
+            (pl.col("end") - pl.col("stop").str.len_chars() - pl.col("list").str.len_chars()).alias("_lstart"),
+            pl.int_range(pl.len()).alias("_k"),
         )
         .with_columns(
             pl.col("list")
@@ -179,9 +197,13 @@ def _inline_lists(passages: pl.DataFrame) -> pl.DataFrame:
             .alias("item")
         )
         .explode("item")
-        .with_columns(pl.col("item").str.len_chars().alias("_len"))
+        .with_columns(pl.col("item").str.len_chars().cast(pl.Int64).alias("_len"))
+        .with_columns(pl.col("_len").cum_sum().alias("_cum"))
+        # each list's items start where the previous item ends: a running total restarted per list
         .with_columns(
-            (pl.col("_lstart") + pl.col("_len").cum_sum().over("passage_id", "_lstart") - pl.col("_len"))
+            (pl.col("_lstart") + pl.col("_cum") - pl.col("_len")
+             - pl.when(pl.col("_k") != pl.col("_k").shift(1, fill_value=-1))
+             .then(pl.col("_cum") - pl.col("_len")).forward_fill())
             .alias("_istart"),
             pl.col("item").str.replace_all(_COMMA, ",", literal=True),
         )
@@ -192,7 +214,7 @@ def _inline_lists(passages: pl.DataFrame) -> pl.DataFrame:
 def _items_to_rows(items: pl.DataFrame) -> pl.DataFrame:
     """The name at the head of each item (and a "(Country)" after it), with exact offsets."""
     head = rf"^(?P<_lead>\s*)(?P<full>(?P<name>{_NAME})(?:\s*\((?P<paren>[^()]{{2,40}})\))?)"
-    parsed = items.with_columns(pl.col("item").str.extract_groups(head).alias("_g")).unnest("_g")
+    parsed = with_distinct(items, ["item"], pl.col("item").str.extract_groups(head).alias("_g")).unnest("_g")
     return parsed.filter(pl.col("name").is_not_null()).select(
         "doc_id",
         "passage_id",
@@ -203,18 +225,19 @@ def _items_to_rows(items: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _line_lists(passages: pl.DataFrame) -> pl.DataFrame:
+def _line_lists(passages: pl.DataFrame, players: pl.DataFrame) -> pl.DataFrame:
     """One name per line: runs of item lines under a players heading, or of "Name (Country)" lines.
 
     Only short lines can be items, and only lines shortly after a heading or ending in ")" can be in
     such a run, so the item pattern runs on those few lines; runs are consecutive `seq` numbers.
+    Headings are looked for in `players` (the passages `_player_passages` keeps).
     """
-    short = passages.filter(pl.col("text").str.len_chars() <= 140)
+    short = pl.col("text").str.len_chars() <= _MAX_ITEM_CHARS
     # eager filters one after the other (a lazy plan would fuse them into one predicate that runs
     # the heading pattern on every line): the heading pattern only sees lines naming players
     heads = (
-        short.filter(pl.col("text").str.len_chars() <= _HEADING_MAX)
-        .filter(pl.col("text").str.contains(_any_case(_PLAYER_WORDS)))
+        players.filter(pl.col("text").str.len_chars() <= _HEADING_MAX)
+        .filter(pl.col("text").str.contains(any_case(_PLAYER_WORDS)))
         .filter(pl.col("text").str.contains(_HEADING))
         .filter(pl.col("text").str.contains(_HEADING_WHICH))
         .select("doc_id", pl.col("seq").alias("_head_seq"))
@@ -227,8 +250,11 @@ def _line_lists(passages: pl.DataFrame) -> pl.DataFrame:
         .explode("seq")
         .unique()
     )
-    after_head = short.join(following, on=["doc_id", "seq"], how="semi")
-    paren = short.filter(pl.col("text").str.contains(r"\)\s*[.;,]?$"))
+    after_head = (passages.join(following, on=["doc_id", "seq"], how="semi").filter(short) if heads.height
+                  else passages.clear())
+    paren = passages.filter(pl.col("text").str.contains(r"\)\s*[.;,]?$")).filter(short)
+    if after_head.is_empty() and paren.is_empty():
+        return _empty_rows()
     lines = (
         pl.concat([after_head, paren])
         .unique("passage_id")
@@ -261,12 +287,10 @@ def _line_lists(passages: pl.DataFrame) -> pl.DataFrame:
                         "paren")
 
 
-def _suffix_mentions(passages: pl.DataFrame) -> pl.DataFrame:
-    """Names carrying a legal form in running text ("Acme Rare Earths Ltd. said ...")."""
-    candidates = passages.filter(
-        pl.col("text").str.contains(r"Ltd|Limited|Inc|Corp|plc|PLC|GmbH|AG|LLC|S\.A\.|N\.V\.")
-    )
-    found = _matches(candidates, _SUFFIX_MENTION)
+def _suffix_mentions(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Names carrying a legal form in running text ("Acme Rare Earths Ltd. said ...") in `candidates`,
+    the passages `_legal_passages` keeps."""
+    found = regex_matches(candidates, _SUFFIX_MENTION)
     if found.is_empty():
         return _empty_rows()
     return found.select(
@@ -287,62 +311,58 @@ def _empty_rows() -> pl.DataFrame:
 
 def _clean(rows: pl.DataFrame) -> pl.DataFrame:
     """Trim noise around names, split off a country in parentheses, drop what is not a company."""
-    noise = pl.col("name").str.extract(rf"({_LEADING_NOISE})", 1).fill_null("").str.len_chars()
+    return _clean_keyed(rows).select(COLUMNS)
+
+
+def _clean_keyed(rows: pl.DataFrame) -> pl.DataFrame:
+    """`_clean`, keeping each name's canonical key as `_key`.
+
+    Every rule reads only the name as found (`name`, `full`, `paren`), and a document names the
+    same companies many times: the rules run once per distinct name, and join back.
+    """
+    name = pl.col("name")
+    noise = name.str.extract(rf"({_LEADING_NOISE})", 1).fill_null("").str.len_chars()
     country = normalize_regions(pl.col("paren"))
-    named = (
-        rows.with_columns(noise.alias("_skip"))
-        .with_columns(
-            (pl.col("start") + pl.col("_skip")).alias("start"),
-            pl.col("name").str.slice(pl.col("_skip")).alias("name"),
-        )
+    trimmed = (
         # trailing separators and stray spaced periods ("Co., Ltd .") are not part of the name
-        .with_columns(pl.col("name").str.replace(r"[\s,;:]+\.?$", ""))
-        .with_columns(
-            pl.when(country.is_null() & pl.col("paren").is_not_null()
-                    & pl.col("paren").str.contains(r"^[A-Z][A-Za-z0-9&.\- ]*$"))
-            .then(pl.col("full").str.slice(pl.col("_skip")))
-            .otherwise(pl.col("name"))
-            .alias("name"),
-            country.alias("country"),
-        )
-        .with_columns((pl.col("start") + pl.col("name").str.len_chars()).alias("end"))
-        .filter(
-            pl.col("name").str.contains(r"[A-Za-z]{2}")
-            & ~pl.col("name").str.contains(_NOT_A_NAME)
-            & (pl.col("name").str.count_matches(r"\s+") <= 7)
-            & normalize_regions(pl.col("name")).is_null()
-            & (canonical_company_expr(pl.col("name")).str.len_chars() >= 2)
-        )
-        .with_columns(pl.col("name").alias("quote"))
+        name.str.slice(pl.col("_skip")).str.replace(r"[\s,;:]+\.?$", "")
     )
-    return named.select(COLUMNS)
+    cleaned = (
+        pl.when(country.is_null() & pl.col("paren").is_not_null()
+                & pl.col("paren").str.contains(r"^[A-Z][A-Za-z0-9&.\- ]*$"))
+        .then(pl.col("full").str.slice(pl.col("_skip")))
+        .otherwise(trimmed)
+    )
+    new = pl.col("_name")
+    keep = (
+        new.str.contains(r"[A-Za-z]{2}")
+        & ~new.str.contains(_NOT_A_NAME)
+        & (new.str.count_matches(r"\s+") <= 7)
+        & normalize_regions(new).is_null()
+        & (pl.col("_key").str.len_chars() >= 2)
+    )
+    distinct = (
+        rows.select("name", "full", "paren").unique()
+        .with_columns(noise.alias("_skip"))
+        .with_columns(cleaned.alias("_name"), country.alias("country"))
+        .with_columns(canonical_company_expr(pl.col("_name")).alias("_key"))
+        .with_columns(keep.alias("_keep"))
+    )
+    return (
+        rows.join(distinct, on=["name", "full", "paren"], how="left", nulls_equal=True, maintain_order="left")
+        .filter(pl.col("_keep"))
+        .with_columns((pl.col("start") + pl.col("_skip")).alias("start"), pl.col("_name").alias("name"))
+        .with_columns((pl.col("start") + pl.col("name").str.len_chars()).alias("end"), pl.col("name").alias("quote"))
+        .select(*COLUMNS, "_key")
+    )
 
 
 def _finish(rows: pl.DataFrame) -> pl.DataFrame:
     """One row per company and document: a row that states the country wins, then the first mention."""
-    cleaned = _clean(rows)
     return (
-        cleaned.with_columns(canonical_company_expr(pl.col("name")).alias("_key"))
+        _clean_keyed(rows)
         .sort("doc_id", pl.col("country").is_null(), "start")
         .unique(["doc_id", "_key"], keep="first", maintain_order=True)
         .sort("doc_id", "start")
         .select(COLUMNS)
     )
-
-
-def _any_case(words: tuple[str, ...]) -> str:
-    """A literal alternation of `words` in lower, Capitalized and UPPER case.
-
-    Case-sensitive literal sets run on the regex engine's fastest path (several times faster than
-    `(?i)`), which matters for prefilters that scan every passage.
-    """
-    return "|".join(dict.fromkeys(re.escape(v) for w in words for v in (w, w.capitalize(), w.upper())))
-
-
-def _matches(frame: pl.DataFrame, pattern: str, *, keep_text: bool = False) -> pl.DataFrame:
-    """`regex_matches` on the passages where `pattern` occurs at all.
-
-    `regex_matches` scans a passage three times; one `contains` scan first spares those scans on the
-    many candidate passages a prefilter lets through that hold no match.
-    """
-    return regex_matches(frame.filter(pl.col("text").str.contains(pattern)), pattern, keep_text=keep_text)

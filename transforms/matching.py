@@ -28,14 +28,17 @@ def regex_matches(passages: pl.DataFrame | pl.LazyFrame, pattern: str, *, keep_t
     With `keep_text`, the passage text is kept as `passage` for context rules.
 
     The full scans (two `extract_all` and a group extraction) only run on the passages where one
-    cheap `contains` test finds the pattern at all; offsets come from running totals within each
-    passage's match list, so no grouping over the frame is needed.
+    cheap `contains` test finds the pattern at all; offsets come from one running total over the
+    frame, restarted at each passage's first match, so no grouping over the frame is needed.
     """
     names = group_names(pattern)
     if isinstance(passages, pl.DataFrame) and passages.n_chunks() > 1:
         # polars compiles a pattern once per chunk
         passages = passages.rechunk()
     extra = ["text"] if keep_text else []
+    piece_len = pl.col("_piece").str.len_chars().cast(pl.Int64)
+    # the running total restarts at each passage's first match (`_k` numbers the passages)
+    first = pl.col("_k") != pl.col("_k").shift(1, fill_value=-1)
     found = (
         passages.lazy()
         .filter(pl.col("text").str.contains(pattern))
@@ -44,13 +47,17 @@ def regex_matches(passages: pl.DataFrame | pl.LazyFrame, pattern: str, *, keep_t
             "passage_id",
             pl.col("start").alias("_p_start"),
             *extra,
+            pl.int_range(pl.len()).alias("_k"),
             pl.col("text").str.extract_all(pattern).alias("quote"),
-            pl.col("text").str.extract_all(f"(?s).*?(?:{pattern})")
-            .list.eval(pl.element().str.len_chars().cum_sum()).alias("_upto"),
+            pl.col("text").str.extract_all(f"(?s).*?(?:{pattern})").alias("_piece"),
         )
         .filter(pl.col("quote").list.len() > 0)
-        .explode("quote", "_upto")
-        .with_columns((pl.col("_p_start") + pl.col("_upto")).alias("end"))
+        .explode("quote", "_piece")
+        .with_columns(piece_len.cum_sum().alias("_cum"), piece_len.alias("_len"))
+        .with_columns(
+            (pl.col("_p_start") + pl.col("_cum")
+             - pl.when(first).then(pl.col("_cum") - pl.col("_len")).forward_fill()).alias("end")
+        )
         .with_columns((pl.col("end") - pl.col("quote").str.len_chars()).alias("start"))
     )
     columns = [pl.col(c) for c in MATCH_COLUMNS]
@@ -104,3 +111,13 @@ def digit_mask(passages: pl.DataFrame) -> pl.Series:
         if unicode.any():
             mask = mask.scatter(maybe.filter(unicode), True)
     return mask.alias("_digit")
+
+
+def with_distinct(frame: pl.DataFrame, keys: list[str], *exprs: pl.Expr) -> pl.DataFrame:
+    """`frame` with `exprs` (which read only the `keys` columns) added, computed once per distinct key.
+
+    Names, phrases and list items repeat across a document and across documents; the string
+    pipelines that clean or classify them are run on each distinct value, then joined back.
+    """
+    distinct = frame.select(keys).unique().with_columns(*exprs)
+    return frame.join(distinct, on=keys, how="left", nulls_equal=True, maintain_order="left")

@@ -22,6 +22,7 @@ FACT_TABLES = {
 }
 _TABLES = frozenset({
     "documents", "document_texts", "passages", "findings", "consensus_values", "source_reliability", "alert_deliveries",
+    "company_directory",
     *FACT_TABLES.values(),
 })
 
