@@ -18,6 +18,7 @@ from quality.consensus import consensus_tables
 from quality.rules import run_rules
 from transforms.facts import EXTRACTOR_VERSION, FACT_KINDS, extract_kind
 from transforms.passages import split_passages
+from transforms.regions import alias_table, region_table
 from warehouse.connection import query_frame
 from warehouse.loads import (
     FACT_TABLES,
@@ -43,6 +44,7 @@ FINDINGS_KEY = dg.AssetKey(["marts", "findings"])
 CONSENSUS_KEY = dg.AssetKey(["marts", "consensus"])
 PUBLISHED_KEY = dg.AssetKey(["marts", "published_warehouse"])
 COMPANY_DIRECTORY_KEY = dg.AssetKey(["marts", "company_directory"])
+REGIONS_KEY = dg.AssetKey(["marts", "regions"])
 
 
 def fact_key(kind: str) -> dg.AssetKey:
@@ -317,8 +319,31 @@ def company_directory(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 
 @dg.asset(
+    key=REGIONS_KEY,
+    group_name="quality",
+    kinds={"polars", "duckdb"},
+    pool=DUCKDB_POOL,
+    code_version=EXTRACTOR_VERSION,
+)
+def regions(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    """The region hierarchy the share rules use (Asia-Pacific contains China), and the spellings
+    documents use for each region, so analysts can roll countries up to their regions in SQL
+    (view `region_ancestry`).
+    """
+    table, aliases = region_table(), alias_table()
+    with warehouse.connect() as con:
+        replace_rows(con, "regions", table)
+        replace_rows(con, "region_aliases", aliases.unique("alias", keep="first"))
+    return dg.MaterializeResult(
+        metadata={"dagster/row_count": table.height, "aliases": aliases.height,
+                  "preview": _preview(table, ["region", "parent", "level"])}
+    )
+
+
+@dg.asset(
     key=PUBLISHED_KEY,
-    deps=[DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY, COMPANY_DIRECTORY_KEY],
+    deps=[DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY, COMPANY_DIRECTORY_KEY,
+          REGIONS_KEY],
     group_name="publish",
     kinds={"duckdb"},
     pool=DUCKDB_POOL,
@@ -348,5 +373,5 @@ def published_warehouse(warehouse: WarehouseResource) -> dg.MaterializeResult:
 
 def all_asset_keys() -> list[str]:
     keys = (DOCUMENTS_KEY, PASSAGES_KEY, *map(fact_key, FACT_KINDS), FINDINGS_KEY, CONSENSUS_KEY,
-            COMPANY_DIRECTORY_KEY, PUBLISHED_KEY)
+            COMPANY_DIRECTORY_KEY, REGIONS_KEY, PUBLISHED_KEY)
     return [k.to_user_string() for k in keys]

@@ -13,6 +13,7 @@ from pipelines.assets import (
     passages,
     published_warehouse,
     raw_documents,
+    regions,
 )
 from pipelines.brief_assets import BriefsResource, brief_assets
 from pipelines.checks import rule_checks
@@ -27,7 +28,8 @@ from pipelines.source_assets import (
     source_assets,
 )
 
-all_assets = [raw_documents, passages, *fact_assets, findings, consensus, company_directory, published_warehouse]
+all_assets = [raw_documents, passages, *fact_assets, findings, consensus, company_directory, regions,
+              published_warehouse]
 
 refresh_job = dg.define_asset_job(
     name="refresh_warehouse",

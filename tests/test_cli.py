@@ -79,3 +79,36 @@ def test_run_builds_the_warehouse_and_prints_a_summary(tmp_path: Path, samples_d
     assert warehouse.exists()
     # the run is recorded in the project's Dagster instance, so the UI shows it
     assert (home / ".dagster" / "storage").is_dir()
+
+
+def test_check_reports_findings_of_the_seed_report(corpus_dir: Path) -> None:
+    seed = corpus_dir / "seed_003_refining_services_market.md"
+    done = _cli("check", str(seed), "--format", "jsonl")
+    assert done.returncode == 0, done.stderr
+    findings = [json.loads(line) for line in done.stdout.splitlines()]
+    rules = {(f["rule"], f["severity"]) for f in findings}
+    assert ("cagr_mismatch", "warn") in rules
+    assert ("share_conflict", "warn") in rules
+    for finding in findings:
+        assert finding["docs"] == [str(seed)]
+        assert finding["message"] and finding["quotes"] and finding["subject"]
+    cagr = next(f for f in findings if f["rule"] == "cagr_mismatch")
+    assert "7.4%" in cagr["message"] and "6.2%" in cagr["message"]
+    # scripted use: a warning fails the build only when asked to
+    assert _cli("check", str(seed), "--fail-on", "warn").returncode == 3
+    assert _cli("check", str(seed), "--fail-on", "error").returncode == 0
+
+
+def test_check_treats_its_documents_as_one_corpus(corpus_dir: Path) -> None:
+    versions = [str(corpus_dir / "02_persistence_re_magnets_2025.md"),
+                str(corpus_dir / "03_persistence_re_magnets_2026.md")]
+    alone = [json.loads(line) for line in _cli("check", versions[0]).stdout.splitlines()]
+    together = [json.loads(line) for line in _cli("check", *versions).stdout.splitlines()]
+    assert not any(f["rule"] == "valuation_conflict" for f in alone)
+    revision = [f for f in together if f["rule"] == "valuation_conflict"]
+    assert revision and set(revision[0]["docs"]) == set(versions)
+
+
+def test_check_of_a_consistent_document_prints_nothing(corpus_dir: Path) -> None:
+    done = _cli("check", str(corpus_dir / "seed_000_refining_outside_china.txt"), "--fail-on", "warn")
+    assert done.returncode == 0 and done.stdout == ""

@@ -22,7 +22,7 @@ FACT_TABLES = {
 }
 _TABLES = frozenset({
     "documents", "document_texts", "passages", "findings", "consensus_values", "source_reliability", "alert_deliveries",
-    "company_directory",
+    "company_directory", "regions", "region_aliases",
     *FACT_TABLES.values(),
 })
 
