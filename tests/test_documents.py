@@ -108,3 +108,11 @@ def test_oversized_file_is_rejected() -> None:
 )
 def test_detect_format(name: str, head: bytes, fmt: str) -> None:
     assert detect_format(name, head) == fmt
+
+
+def test_a_paragraph_wrapped_in_the_html_source_stays_one_line() -> None:
+    doc = parse_document("wrapped.html", b"<html><body><p>Asia-Pacific supplied over 70% of global\n"
+                                         b"   rare earth production in 2024.</p><p>Next<br>line</p></body></html>")
+    assert doc.text.split("\n") == [
+        "Asia-Pacific supplied over 70% of global rare earth production in 2024.", "Next", "line"
+    ]

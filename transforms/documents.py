@@ -34,6 +34,7 @@ _BLOCK_TAGS = (
     "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
     "article", "header", "footer", "blockquote", "pre", "dt", "dd", "br", "hr", "title", "figcaption",
 )
+_BLOCK_BREAK = "\x1d"  # a group-separator control character: never in parsed text
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "head")
 
 
@@ -156,10 +157,13 @@ def _first_line_title(text: str) -> str | None:
 
 # ---------------------------------------------------------------- HTML
 
-def html_to_text(markup: str) -> tuple[str | None, str | None, str, str | None]:
+def html_to_text(markup: str, source_newlines_break: bool = False
+                 ) -> tuple[str | None, str | None, str, str | None]:
     """(title, published date string, text, publisher) of an HTML document or fragment.
 
     Block elements become lines; table cells are joined with " | " so a row stays one line.
+    `source_newlines_break` keeps the source's own line breaks, for HTML fragments inside
+    Markdown, where a newline does end a line.
     """
     import warnings
 
@@ -198,10 +202,14 @@ def html_to_text(markup: str) -> tuple[str | None, str | None, str, str | None]:
     for cell in soup.find_all(["td", "th"]):
         cell.insert_after(" | ")
     for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
+        tag.insert_before(_BLOCK_BREAK)
+        tag.insert_after(_BLOCK_BREAK)
     text = soup.get_text()
-    lines = (" ".join(line.split()).strip(" |") for line in text.split("\n"))
+    if not source_newlines_break:
+        # In HTML a newline in the source is just a space: a paragraph wrapped over several source
+        # lines is still one line of text. Only block elements break lines.
+        text = text.replace("\n", " ")
+    lines = (" ".join(line.split()).strip(" |") for line in text.replace(_BLOCK_BREAK, "\n").split("\n"))
     body = "\n".join(line for line in lines if line)
     if title is None:
         h1 = soup.find("h1")
@@ -245,7 +253,7 @@ def read_front_matter(raw: str) -> tuple[dict[str, Any], str]:
 def markdown_to_text(body: str) -> str:
     """Markdown (possibly with embedded HTML) to plain lines: links keep their text, emphasis goes."""
     if _HTML_TAG.search(body):
-        _, _, body, _ = html_to_text(body)
+        _, _, body, _ = html_to_text(body, source_newlines_break=True)
     body = _MD_LINK.sub(r"\1", body)
     body = _MD_EMPHASIS.sub("", body)
     body = _MD_HEADING.sub("", body)
