@@ -29,5 +29,7 @@ def raw_dir() -> Path:
 
 
 def published_path() -> Path:
-    """The snapshot analysts query (MARKETINTEL_PUBLISHED, default ./data/published/warehouse.duckdb)."""
-    return Path(os.environ.get("MARKETINTEL_PUBLISHED") or data_dir() / "published" / "warehouse.duckdb")
+    """The snapshot analysts query (MARKETINTEL_PUBLISHED; default `published/` beside the working
+    warehouse: ./data/published/warehouse.duckdb)."""
+    working = warehouse_path()
+    return Path(os.environ.get("MARKETINTEL_PUBLISHED") or working.parent / "published" / working.name)
