@@ -116,3 +116,8 @@ def test_a_paragraph_wrapped_in_the_html_source_stays_one_line() -> None:
     assert doc.text.split("\n") == [
         "Asia-Pacific supplied over 70% of global rare earth production in 2024.", "Next", "line"
     ]
+
+
+def test_digits_of_any_script_become_ascii_digits() -> None:
+    doc = parse_document("digits.txt", "Output: ١٧ tonnes, ３ lines.".encode())
+    assert doc.text == "Output: 17 tonnes, 3 lines."

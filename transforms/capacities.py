@@ -17,13 +17,11 @@ Values stay in the unit the text states; `unit` says which.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from transforms.companies import company_mentions, suffix_mentions
 from transforms.company_names import canonical_company_expr
-from transforms.matching import regex_matches
+from transforms.matching import any_case, digit_mask, regex_matches
 from transforms.regions import normalize_regions, region_pattern
 
 COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "company", "facility", "region", "value", "unit",
@@ -35,6 +33,7 @@ _QUAL = (
 )
 # Literal words (and " t " forms) at least one of which a tonnage needs: the cheap first filter.
 _UNIT_WORDS = ("ton", "tpa", "kt", "metric", "kilo", " t ", " t.", " t,", " t/", "t/y")
+_UNIT_HINT = any_case(_UNIT_WORDS)
 # A figure followed by a mass unit: the second filter, on the few passages the first one keeps.
 _TONNAGE = r"\d\s?-?\[?(?i:t(?-u:\b)|tpa|kt|mt|tons?(?-u:\b)|tonnes?(?-u:\b)|metric|kilo|thousand|million)"
 _NUM = r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
@@ -128,24 +127,26 @@ def _schema() -> dict[str, pl.DataType]:
 
 def _inline(passages: pl.DataFrame) -> pl.DataFrame:
     """Tonnages bound to a capacity or production cue, with who/where/when from the sentence."""
+    # a tonnage is a figure: only passages with a digit, then a unit word, then the tonnage pattern
     candidates = (
-        passages.filter(pl.col("text").str.contains(_any_case(_UNIT_WORDS)))
+        passages.with_row_index("_row")
+        .filter(digit_mask(passages))
+        .filter(pl.col("text").str.contains(_UNIT_HINT))
         .filter(pl.col("text").str.contains(_TONNAGE))
     )
     if candidates.is_empty():
         return pl.DataFrame()
     found = pl.concat(
         [
-            _matches(candidates, _BEFORE, keep_text=True),
-            _matches(candidates, _AFTER, keep_text=True),
-            _matches(candidates.filter(pl.col("text").str.contains(_SITE_WORDS)), _RATE_ONLY,
-                          keep_text=True),
+            regex_matches(candidates, _BEFORE, keep_text=True),
+            regex_matches(candidates, _AFTER, keep_text=True),
+            regex_matches(candidates.filter(pl.col("text").str.contains(_SITE_WORDS)), _RATE_ONLY, keep_text=True),
         ],
         how="diagonal_relaxed",
     )
     if found.is_empty():
         return pl.DataFrame()
-    starts = candidates.select("passage_id", pl.col("start").alias("_p_start"), "seq")
+    starts = candidates.select("passage_id", pl.col("start").alias("_p_start"), "seq", "_row")
     found = (
         found.join(starts, on="passage_id", how="left")
         .with_columns(
@@ -172,7 +173,7 @@ def _inline(passages: pl.DataFrame) -> pl.DataFrame:
                           ignore_nulls=True)
     cue_words = pl.concat_str(pl.col("cue"), pl.col("gap"), pl.col("what"), pl.col("mid"), ignore_nulls=True)
     rows = found.with_columns(
-        pl.col("num").str.replace_all(",", "").cast(pl.Float64).alias("value"),
+        pl.col("num").str.replace_all(",", "").cast(pl.Float64, strict=False).alias("value"),
         unit_text.alias("unit"),
         pl.when(local.str.contains(_ADDITION) & local.str.contains("capacit|Capacit"))
         .then(pl.lit("planned_capacity_addition"))
@@ -214,13 +215,27 @@ def _future_capacity(rows: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFram
     ).drop("_pub_year")
 
 
+def _scope(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
+    """The passages read for names: each figure's passage and the one before it.
+
+    `rows` carry their passage's row number (`_row`); in document order the passage before is the
+    row before, so the few rows are picked by position and checked against the wanted (doc_id, seq)
+    keys. Passages in any other order fall back to a join over the whole frame.
+    """
+    near = rows.select("doc_id", "seq").unique()
+    near = pl.concat([near, near.with_columns(pl.col("seq") - 1)]).unique()
+    at = rows["_row"].cast(pl.Int64)
+    picked = pl.concat([at, at - 1]).unique().sort()
+    scope = passages[picked.filter(picked >= 0)].join(near, on=["doc_id", "seq"], how="semi")
+    if scope.height != near.filter(pl.col("seq") >= 0).height:
+        scope = passages.join(near, on=["doc_id", "seq"], how="semi")
+    return scope
+
+
 def _attribute(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     """Who and where: the company named nearest before the figure in its sentence or the one before
     (else the document's only company), and the place its sentence (or the one before) names."""
-    # only the figure's passage and the one before it are read for names
-    near = rows.select("doc_id", "seq").unique()
-    near = pl.concat([near, near.with_columns(pl.col("seq") - 1)]).unique()
-    scope = passages.join(near, on=["doc_id", "seq"], how="semi")
+    scope = _scope(rows, passages)
     seqs = scope.select("passage_id", pl.col("seq").alias("_c_seq"))
     mentions = company_mentions(scope).select("doc_id", "passage_id", pl.col("start").alias("_c_start"),
                                               pl.col("name").alias("company"))
@@ -286,9 +301,10 @@ def _tables(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     Rows are short lines ending in a figure, a dash or NA; only those are parsed. A table is a run
     of consecutive rows, and its header is the line before the run plus the line before that.
     """
+    # eager filters, the end-anchored pattern (cheap: read from the end of the line) first
     candidates = (
-        passages.filter(pl.col("text").str.len_chars() <= 160)
-        .filter(pl.col("text").str.contains(r"(?:[0-9—–-]|NA|N/A|W|XX)\s*$"))
+        passages.filter(pl.col("text").str.contains(r"(?:[0-9—–-]|NA|N/A|W|XX)\s*$"))
+        .filter(pl.col("text").str.len_chars() <= 160)
         # at least two figures (or dashes) at the end of the line
         .filter(pl.col("text").str.contains(r"(?:[0-9]|—|–|-|NA|W|XX) +(?:[<>]?[0-9]|—|–|-|NA|W|XX)[^ ]* *$"))
         .with_columns(pl.col("text").str.extract_groups(_ROW).alias("_g"))
@@ -445,21 +461,3 @@ def _remove_footnotes(lines: pl.DataFrame) -> pl.DataFrame:
         .otherwise(0)
     )
     return lines.with_columns(k.alias("_k"))
-
-
-def _any_case(words: tuple[str, ...]) -> str:
-    """A literal alternation of `words` in lower, Capitalized and UPPER case.
-
-    Case-sensitive literal sets run on the regex engine's fastest path (several times faster than
-    `(?i)`), which matters for prefilters that scan every passage.
-    """
-    return "|".join(dict.fromkeys(re.escape(v) for w in words for v in (w, w.capitalize(), w.upper())))
-
-
-def _matches(frame: pl.DataFrame, pattern: str, *, keep_text: bool = False) -> pl.DataFrame:
-    """`regex_matches` on the passages where `pattern` occurs at all.
-
-    `regex_matches` scans a passage three times; one `contains` scan first spares those scans on the
-    many candidate passages a prefilter lets through that hold no match.
-    """
-    return regex_matches(frame.filter(pl.col("text").str.contains(pattern)), pattern, keep_text=keep_text)

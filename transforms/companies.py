@@ -15,8 +15,6 @@ split with marker characters and exploded, offsets from cumulative lengths.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from transforms.company_names import canonical_company_expr
@@ -163,7 +161,8 @@ def _inline_lists(players: pl.DataFrame) -> pl.DataFrame:
     `players` are the passages `_player_passages` keeps.
     """
     candidates = players.filter(pl.col("text").str.contains(_TRIGGER))
-    found = regex_matches(candidates, _INLINE_LIST, keep_text=True)
+    # a trigger starts a list (its stop can be the end of the passage): no second test
+    found = regex_matches(candidates, _INLINE_LIST, keep_text=True, prefiltered=True)
     if found.is_empty():
         return _empty_rows()
     # "EV manufacturers such as A and B" lists customers, not players of this market
@@ -234,11 +233,11 @@ def _line_lists(passages: pl.DataFrame, players: pl.DataFrame) -> pl.DataFrame:
     """
     short = pl.col("text").str.len_chars() <= _MAX_ITEM_CHARS
     # eager filters one after the other (a lazy plan would fuse them into one predicate that runs
-    # the heading pattern on every line): the heading pattern only sees lines naming players
+    # every pattern on every line), the end-anchored heading pattern (cheap) before the others
     heads = (
         players.filter(pl.col("text").str.len_chars() <= _HEADING_MAX)
-        .filter(pl.col("text").str.contains(any_case(_PLAYER_WORDS)))
         .filter(pl.col("text").str.contains(_HEADING))
+        .filter(pl.col("text").str.contains(any_case(_PLAYER_WORDS)))
         .filter(pl.col("text").str.contains(_HEADING_WHICH))
         .select("doc_id", pl.col("seq").alias("_head_seq"))
     )

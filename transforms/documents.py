@@ -126,9 +126,19 @@ def _decode(data: bytes) -> str:
     return text
 
 
+# Every Unicode decimal digit ("١٧", "１７") as its ASCII digit, so figures parse the same way
+# whatever script they are written in (one code point for one: lengths are unchanged).
+_DIGITS = {
+    cp: ord("0") + unicodedata.digit(chr(cp))
+    for cp in range(0x80, 0x110000)
+    if unicodedata.category(chr(cp)) == "Nd"
+}
+
+
 def normalize_text(text: str) -> str:
-    """The canonical text every offset refers to: NFC, Unix newlines, no NULs or trailing blanks."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """The canonical text every offset refers to: NFC, ASCII digits, Unix newlines, no NULs or
+    trailing blanks."""
+    text = unicodedata.normalize("NFC", text).translate(_DIGITS).replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\x00", "").replace("\u00a0", " ").replace("\u200b", "")
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)

@@ -86,6 +86,11 @@ def empty_facts(kind: str) -> pl.DataFrame:
     return pl.DataFrame(schema=FACT_SCHEMAS[kind])
 
 
+# The value without which a fact says nothing: a row whose value could not be read is dropped.
+_REQUIRED = {"valuation": "amount", "growth_rate": "rate_pct", "capacity": "value", "company": "name",
+             "regional_share": "share_pct"}
+
+
 def conform(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
     """Exactly the kind's columns, in order and type, with duplicates of one mention removed."""
     schema = FACT_SCHEMAS[kind]
@@ -93,6 +98,7 @@ def conform(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
     return (
         frame.with_columns(missing)
         .select([pl.col(c).cast(t) for c, t in schema.items()])
+        .filter(pl.col(_REQUIRED[kind]).is_not_null())
         .unique(maintain_order=True)
     )
 

@@ -85,7 +85,7 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     cue = last_word_of(context(), _CUES)
     rows = (
         found.with_columns(
-            raw.str.replace(r"^[-−–]", "").cast(pl.Float64).alias("rate_pct"),
+            raw.str.replace(r"^[-−–]", "").cast(pl.Float64, strict=False).alias("rate_pct"),
             (raw.str.contains(r"^[-−–]") | pl.col("prefix").str.contains(_DECLINE)).alias("_negative"),
             parse_year(pl.coalesce("label_from", "row_from", "from")).alias("start_year"),
             parse_year(pl.coalesce("label_to", "row_to", "to", "until")).alias("end_year"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from transforms.matching import digit_mask, regex_matches
+from transforms.matching import digit_mask, per_frame, regex_matches, with_distinct
 
 
 def ascii_bounds(pattern: str) -> str:
@@ -153,33 +153,19 @@ def _with_prev(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _joined_lines(passages: pl.DataFrame, documents: pl.DataFrame, label_filter: str,
-                  digits: pl.Series) -> pl.DataFrame:
+def _joined_lines(passages: pl.DataFrame, documents: pl.DataFrame, label_filter: str) -> pl.DataFrame:
     """Two consecutive passages read as one: split table rows and figures wrapped across lines.
 
     The pseudo-passage's text is the document's own slice from the first passage's start to the
     second's end, so offsets and quotes stay exact; it keeps the first passage's id (suffixed "+",
-    stripped after matching) because that is where a match starts. Only pairs where one of the two
-    lines holds a digit (`digits`, per passage) can hold a figure, so only those are tested.
+    stripped after matching) because that is where a match starts.
     """
-    rows = (digits | digits.shift(-1, fill_value=False)).arg_true()
-    rows = rows.filter(rows < passages.height - 1)
-    this = passages.select(pl.col("doc_id", "seq", "passage_id", "start", "text").gather(rows))
-    after = passages.select(pl.col("doc_id", "seq", "end", "text").gather(rows + 1).name.prefix("_n_"))
-    next_text = pl.col("_n_text")
-    head = next_text.str.slice(0, 12)
+    labels, wrapped = per_frame(passages, "line_pairs", _line_pairs)
+    labelled = labels.filter(passages["text"].gather(labels["_row"]).str.contains(label_filter))
     pairs = (
-        pl.concat([rows.cast(pl.UInt32).alias("_row").to_frame(), this, after], how="horizontal")
-        .filter((pl.col("_n_doc_id") == pl.col("doc_id")) & (pl.col("_n_seq") == pl.col("seq") + 1))
-        .filter(
-            (
-                (pl.col("text").str.len_bytes() <= _MAX_LABEL_CHARS)
-                & (next_text.str.len_bytes() <= _MAX_VALUE_CHARS)
-                & head.str.contains(_VALUE_START)
-                & pl.col("text").str.contains(label_filter)
-            )
-            | head.str.contains(_WRAPPED_START)
-        )
+        pl.concat([labelled, wrapped])
+        .unique("_row")
+        .sort("_row")
         .select("_row", "doc_id", "seq", (pl.col("passage_id") + "+").alias("passage_id"), "start",
                 pl.col("_n_end").alias("end"))
     )
@@ -190,6 +176,32 @@ def _joined_lines(passages: pl.DataFrame, documents: pl.DataFrame, label_filter:
         .with_columns(pl.col("_doc").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("text"))
         .drop("_doc")
     )
+
+
+def _line_pairs(passages: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The pairs of consecutive lines `_joined_lines` may join, before its label test: a short line
+    followed by a short line that starts with a figure (labels), and a line followed by one that
+    starts with a scale word, "%" or "CAGR" (wrapped). Only pairs where one of the two lines holds
+    a digit can hold a figure, so only those are tested; computed once per passages frame.
+    """
+    digits = digit_mask(passages)
+    rows = (digits | digits.shift(-1, fill_value=False)).arg_true()
+    rows = rows.filter(rows < passages.height - 1)
+    this = passages.select(pl.col("doc_id", "seq", "passage_id", "start").gather(rows),
+                           pl.col("text").str.len_bytes().gather(rows).alias("_len"))
+    after = passages.select(pl.col("doc_id", "seq", "end", "text").gather(rows + 1).name.prefix("_n_"))
+    candidates = (
+        pl.concat([rows.cast(pl.UInt32).alias("_row").to_frame(), this, after], how="horizontal")
+        .filter((pl.col("_n_doc_id") == pl.col("doc_id")) & (pl.col("_n_seq") == pl.col("seq") + 1))
+    )
+    # eager filters, cheapest first; both tests read the start of the next line (anchored patterns)
+    wrapped = candidates.filter(pl.col("_n_text").str.contains(_WRAPPED_START))
+    labels = (
+        candidates.filter((pl.col("_len") <= _MAX_LABEL_CHARS)
+                          & (pl.col("_n_text").str.len_bytes() <= _MAX_VALUE_CHARS))
+        .filter(pl.col("_n_text").str.contains(_VALUE_START))
+    )
+    return labels, wrapped
 
 
 def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_filter: str,
@@ -208,24 +220,23 @@ def scan(passages: pl.DataFrame, documents: pl.DataFrame, prefilter: str, label_
         .filter(pl.col("text").str.contains(prefilter))
         .select("_row", "doc_id", "seq", "passage_id", "start", "end", "text")
     )
-    pairs = _joined_lines(passages, documents, label_filter, digits)
+    pairs = _joined_lines(passages, documents, label_filter)
     sources = pl.concat([hits, pairs.select(hits.columns)], how="vertical_relaxed").rechunk()
     if sources.is_empty():
         return pl.DataFrame()
-    sources = _with_prev(sources, passages)
-    found = regex_matches(sources, pattern, keep_text=True)
+    sources = _with_prev(sources, passages).with_columns(pl.col("start").alias("p_start"))
+    # (passages with the prefilter's words nearly always hold a figure: no second test)
+    found = regex_matches(sources, pattern, keep_text=True, carry=("p_start", "prev"), prefiltered=True)
     if found.is_empty():
         return found
-    return (
-        found.join(sources.select("passage_id", pl.col("start").alias("p_start"), "prev"), on="passage_id", how="left")
-        .with_columns(
-            pl.col("passage").str.slice(0, pl.col("start") - pl.col("p_start")).alias("prefix"),
-            pl.col("passage").str.slice(pl.col("end") - pl.col("p_start")).alias("suffix"),
-            pl.col("passage_id").str.strip_suffix("+"),
-        )
-        # a figure found in a line and again, longer, in the line joined with the next: keep the longer
-        .sort(["doc_id", "start", "end"], descending=[False, False, True])
-        .unique(["doc_id", "start"], keep="first", maintain_order=True)
+    # a figure found in a line and again, longer, in the line joined with the next: keep the longer
+    # (sorted, a figure's rows are adjacent: keep each first one)
+    found = found.sort(["doc_id", "start", "end"], descending=[False, False, True])
+    first = (pl.col("doc_id") != pl.col("doc_id").shift(1)) | (pl.col("start") != pl.col("start").shift(1))
+    return found.filter(first.fill_null(True)).with_columns(
+        pl.col("passage").str.slice(0, pl.col("start") - pl.col("p_start")).alias("prefix"),
+        pl.col("passage").str.slice(pl.col("end") - pl.col("p_start")).alias("suffix"),
+        pl.col("passage_id").str.strip_suffix("+"),
     )
 
 
@@ -278,11 +289,11 @@ def resolve_markets(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFram
     phrase = pl.coalesce(subject_phrase(pl.col("prefix")), subject_phrase(pl.col("prev")))
     named = frame.join(ctx, on="doc_id", how="left").with_columns(phrase.alias("_phrase"))
     # a document names its market the same way many times: name each distinct phrase once
-    names = named.select(pl.col("_phrase").unique()).with_columns(
+    named = with_distinct(
+        named, ["_phrase"],
         phrase_name(pl.col("_phrase")).alias("_name"),
         pl.col("_phrase").str.contains(r"(?i)segments?$").fill_null(False).alias("_segment"),
     )
-    named = named.join(names, on="_phrase", how="left", nulls_equal=True, maintain_order="left")
     usual = (
         named.filter(pl.col("_name").is_not_null() & ~pl.col("_segment"))
         .group_by("doc_id")

@@ -22,7 +22,7 @@ import polars as pl
 
 from transforms.companies import company_mentions
 from transforms.company_names import canonical_company_expr
-from transforms.matching import regex_matches
+from transforms.matching import digit_mask, regex_matches, with_distinct
 from transforms.regions import DEMONYMS, normalize_regions, region_pattern, region_table
 
 COLUMNS = ("doc_id", "passage_id", "start", "end", "quote", "region", "share_pct", "qualifier", "metric", "year")
@@ -117,6 +117,8 @@ _DESCRIPTOR = (
     r"plants|facilities|mines|refineries|operations)$"
 )
 _UNNAMED = r"(?i)^(?:a single|one|a)\s+(?:region|jurisdiction|country|nation)$"
+_PERCENT = "%|percent|per cent"
+_OPEN_LINE = r",\s*$"  # a line that ends with a comma continues on the next
 _BLANKS = " " * 64
 _LOOKBACK = 30  # passages searched backwards for the place "the region" refers to
 _FACILITY = r"\s+(?:facility|facilities|plant|plants|mine|mines|refinery|refineries|operations|project)$"
@@ -126,8 +128,14 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """Regional (and company) share facts with provenance."""
     if passages.is_empty():
         return pl.DataFrame(schema=_schema())
-    pct = passages.filter(pl.col("text").str.contains("%|percent|per cent"))
-    if pct.is_empty():
+    # every phrasing reads a percentage figure, so passages without a digit are skipped, except one
+    # that ends with a comma: a source list read together with the line before it (`_source_lists`)
+    digits = digit_mask(passages)
+    indexed = passages.with_row_index("_row")
+    pct = indexed.filter(digits).filter(pl.col("text").str.contains(_PERCENT))
+    open_lines = indexed.filter(~pl.lit(digits) & pl.col("text").str.contains(_OPEN_LINE)).filter(
+        pl.col("text").str.contains(_PERCENT))
+    if pct.is_empty() and open_lines.is_empty():
         return pl.DataFrame(schema=_schema())
     sentences = pct.filter(
         pl.col("text").str.contains(r"(?i)account|hold|held|represent|contribut|command|captur|control|make|made|"
@@ -136,17 +144,17 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     )
     found = pl.concat(
         [
-            _matches(sentences, _SUBJECT_VERB, keep_text=True),
+            regex_matches(sentences, _SUBJECT_VERB, keep_text=True),
             # the other two phrasings need words most share sentences lack: test those first
-            _matches(sentences.filter(pl.col("text").str.contains(_LOCATED_WORDS)), _LOCATED_IN,
+            regex_matches(sentences.filter(pl.col("text").str.contains(_LOCATED_WORDS)), _LOCATED_IN,
                           keep_text=True),
-            _matches(sentences.filter(pl.col("text").str.contains("share of|Share of")), _POSSESSIVE,
+            regex_matches(sentences.filter(pl.col("text").str.contains("share of|Share of")), _POSSESSIVE,
                           keep_text=True),
         ],
         how="diagonal_relaxed",
     )
     rows = _subjects(found, passages, sentences)
-    lists = _source_lists(pct, passages, documents)
+    lists = _source_lists(pct, open_lines, passages, documents)
     facts = pl.concat([rows, lists], how="diagonal_relaxed")
     if facts.is_empty():
         return pl.DataFrame(schema=_schema())
@@ -220,11 +228,64 @@ def _subjects(found: pl.DataFrame, passages: pl.DataFrame, sentences: pl.DataFra
     rows = (
         found.join(starts, on="passage_id", how="left")
         .with_row_index("_rid")
-        .with_columns(
-            pl.col("passage").str.slice(pl.col("end") - pl.col("_p_start")).alias("_after"),
-            pl.col("subj").str.replace(_LEADING_NOISE, "").str.replace(r"['’]s?$", "").alias("_subj"),
-        )
+        .with_columns(pl.col("passage").str.slice(pl.col("end") - pl.col("_p_start")).alias("_after"))
         .filter(~pl.col("_after").str.contains(_NOT_A_SHARE_AFTER))
+    )
+    if rows.is_empty():
+        return pl.DataFrame()
+    rows = rows.join(_subject_features(rows.select("subj")), on="subj", how="left", nulls_equal=True,
+                     maintain_order="left")
+    known = _known_companies(passages, rows)
+    rows = rows.join(known, on="_rid", how="left").with_columns(pl.col("_by_list").fill_null(False))
+    rows = rows.with_columns(
+        (~pl.col("_element") & (pl.col("_by_words") | pl.col("_by_list"))).alias("_company"),
+    ).with_columns(
+        pl.when(pl.col("_region").is_not_null()).then(pl.col("_region"))
+        .when(pl.col("_all_regions")).then(pl.col("_joined"))
+        .when(pl.col("_unnamed") & pl.col("subj").str.contains(r"region|jurisdiction"))
+        .then(pl.lit("single region (unnamed)"))
+        .when(pl.col("_unnamed")).then(pl.lit("single country (unnamed)"))
+        .when(pl.col("_company") & pl.col("_poss_site").is_not_null())
+        .then(pl.concat_str(pl.col("_poss_owner"), pl.lit(" ("), pl.col("_poss_site"), pl.lit(")")))
+        .when(pl.col("_company")).then(pl.col("_oparts").list.join(" + "))
+        .otherwise(pl.lit(None, dtype=pl.String))
+        .alias("region"),
+    )
+    rows = _resolve_anaphora(rows, passages).filter(pl.col("region").is_not_null())
+    # qualifier and metric words repeat: label each distinct one once; the passage is only read for
+    # a metric where the match names none
+    rows = with_distinct(rows, ["qual"], qualifier_expr(pl.col("qual")).alias("qualifier"))
+    rows = with_distinct(rows, ["metric"], metric_expr(pl.col("metric")).alias("_metric"))
+    unlabelled = rows.filter(pl.col("_metric").is_null()).select(pl.col("passage").unique())
+    rows = rows.join(
+        unlabelled.with_columns(metric_expr(pl.col("passage"), fallback=False).alias("_passage_metric")),
+        on="passage", how="left", maintain_order="left",
+    )
+    return rows.with_columns(
+        pl.col("pct").cast(pl.Float64, strict=False).alias("share_pct"),
+        pl.coalesce("_metric", "_passage_metric").alias("metric"),
+        _year(
+            pl.concat_str(pl.col("metric").fill_null(""), pl.col("_after")),
+            pl.col("passage").str.slice(0, pl.col("start") - pl.col("_p_start")),
+        ).alias("year"),
+    ).filter(pl.col("share_pct") <= 100)
+
+
+def _subject_features(subjects: pl.DataFrame) -> pl.DataFrame:
+    """Per distinct subject as matched (`subj`): what it names, read from its words alone.
+
+    `_subj` (without leading noise or a possessive), `_region` (a place, also as "Chinese
+    producers"), `_anaphor` ("the region"), `_all_regions`/`_joined` (every part of "A and B" a
+    place), owner and site of "X's Y facility", `_oparts` and `_by_words` (every owner part carries
+    a company word), `_element` and `_unnamed` ("a single region"). Subjects repeat across a
+    document, so each is read once.
+    """
+    features = (
+        subjects.unique()
+        .with_columns(
+            pl.col("subj").str.replace(_LEADING_NOISE, "").str.replace(r"['’]s?$", "").alias("_subj"),
+            pl.col("subj").str.contains(_UNNAMED).alias("_unnamed"),
+        )
         .with_columns(
             pl.coalesce(
                 normalize_regions(pl.col("_subj")),
@@ -234,58 +295,32 @@ def _subjects(found: pl.DataFrame, passages: pl.DataFrame, sentences: pl.DataFra
             ).alias("_region"),
             pl.col("_subj").str.contains(r"(?i)^(?:the|this|that)\s+(?:region|country|continent|nation|area|bloc)$")
             .alias("_anaphor"),
+            pl.col("_subj").str.contains(_ELEMENTS).alias("_element"),
             # "A and B", "A, B and C": each part a region?
             _split_parts(pl.col("_subj")).alias("_parts"),
         )
     )
-    if rows.is_empty():
-        return pl.DataFrame()
     parts = (
-        rows.select("_rid", "_parts").explode("_parts")
+        features.select("subj", "_parts").explode("_parts")
         .with_columns(normalize_regions(pl.col("_parts")).alias("_pr"))
-        .group_by("_rid")
+        .group_by("subj")
         .agg(pl.col("_pr").is_not_null().all().alias("_all_regions"),
              pl.col("_pr").str.join(" + ").alias("_joined"))
     )
-    rows = rows.join(parts, on="_rid", how="left").with_columns(
-        pl.col("_subj").str.replace(_FACILITY, "").alias("_owner"),
-    ).with_columns(
-        # "X' Y facility" -> owner X, site Y
-        pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 1).alias("_poss_owner"),
-        pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 2).alias("_poss_site"),
-    ).with_columns(
-        _split_parts(pl.coalesce("_poss_owner", "_owner")).alias("_oparts"),
+    return (
+        features.join(parts, on="subj", how="left", nulls_equal=True)
+        .with_columns(pl.col("_subj").str.replace(_FACILITY, "").alias("_owner"))
+        .with_columns(
+            # "X' Y facility" -> owner X, site Y
+            pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 1).alias("_poss_owner"),
+            pl.col("_owner").str.extract(r"^(.+?)['’]s?\s+(.+)$", 2).alias("_poss_site"),
+        )
+        .with_columns(_split_parts(pl.coalesce("_poss_owner", "_owner")).alias("_oparts"))
+        .with_columns(
+            pl.col("_oparts").list.eval(pl.element().str.contains(_COMPANY_WORDS)).list.all().alias("_by_words"),
+        )
+        .drop("_parts")
     )
-    rows = rows.with_columns(
-        pl.col("_oparts").list.eval(pl.element().str.contains(_COMPANY_WORDS)).list.all().alias("_by_words"),
-    )
-    known = _known_companies(passages, rows)
-    rows = rows.join(known, on="_rid", how="left").with_columns(pl.col("_by_list").fill_null(False))
-    rows = rows.with_columns(
-        (~pl.col("_subj").str.contains(_ELEMENTS) & (pl.col("_by_words") | pl.col("_by_list"))).alias("_company"),
-    ).with_columns(
-        pl.when(pl.col("_region").is_not_null()).then(pl.col("_region"))
-        .when(pl.col("_all_regions")).then(pl.col("_joined"))
-        .when(pl.col("subj").str.contains(_UNNAMED) & pl.col("subj").str.contains(r"region|jurisdiction"))
-        .then(pl.lit("single region (unnamed)"))
-        .when(pl.col("subj").str.contains(_UNNAMED)).then(pl.lit("single country (unnamed)"))
-        .when(pl.col("_company") & pl.col("_poss_site").is_not_null())
-        .then(pl.concat_str(pl.col("_poss_owner"), pl.lit(" ("), pl.col("_poss_site"), pl.lit(")")))
-        .when(pl.col("_company")).then(pl.col("_oparts").list.join(" + "))
-        .otherwise(pl.lit(None, dtype=pl.String))
-        .alias("region"),
-    )
-    rows = _resolve_anaphora(rows, passages)
-    return rows.filter(pl.col("region").is_not_null()).with_columns(
-        pl.col("pct").cast(pl.Float64).alias("share_pct"),
-        qualifier_expr(pl.col("qual")).alias("qualifier"),
-        pl.coalesce(metric_expr(pl.col("metric")), metric_expr(pl.col("passage"), fallback=False))
-        .alias("metric"),
-        _year(
-            pl.concat_str(pl.col("metric").fill_null(""), pl.col("_after")),
-            pl.col("passage").str.slice(0, pl.col("start") - pl.col("_p_start")),
-        ).alias("year"),
-    ).filter(pl.col("share_pct") <= 100)
 
 
 def _split_parts(subject: pl.Expr) -> pl.Expr:
@@ -339,7 +374,7 @@ def _resolve_anaphora(rows: pl.DataFrame, passages: pl.DataFrame) -> pl.DataFram
         .unique("passage_id")
         .drop("_a_seq")
     )
-    mentions = _matches(earlier, region_pattern())
+    mentions = regex_matches(earlier, region_pattern())
     if mentions.is_empty():
         return rows
     levels = region_table().select("region", "level")
@@ -369,10 +404,16 @@ def _year(after: pl.Expr, before: pl.Expr) -> pl.Expr:
     return pl.coalesce(clause.str.extract(pattern, 1), before.str.extract(pattern, 1)).cast(pl.Int32)
 
 
-def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """"Place, N%; Place, N%; and other, N%" lists, which may run over a line break into the next passage."""
-    listy = r"(?:,\s*(?:\d{1,2}\s+)?\d{1,3}(?:\.\d+)?%\s*[;,.]|\(\d{1,3}(?:\.\d+)?%\)|,\s*$)"
-    candidates = pct.filter(pl.col("text").str.contains(listy))
+def _source_lists(pct: pl.DataFrame, open_lines: pl.DataFrame, passages: pl.DataFrame,
+                  documents: pl.DataFrame) -> pl.DataFrame:
+    """"Place, N%; Place, N%; and other, N%" lists, which may run over a line break into the next passage.
+
+    `pct` are the passages with a digit and a percentage word, `open_lines` those without a digit that
+    have a percentage word and end with a comma; both carry their row number (`_row`).
+    """
+    listy = rf"(?:,\s*(?:\d{{1,2}}\s+)?\d{{1,3}}(?:\.\d+)?%\s*[;,.]|\(\d{{1,3}}(?:\.\d+)?%\)|{_OPEN_LINE})"
+    # (without a digit, only the comma at the end can make a passage list-like)
+    candidates = pl.concat([pct.filter(pl.col("text").str.contains(listy)), open_lines]).sort("_row").drop("_row")
     if candidates.is_empty():
         return pl.DataFrame()
     # the window is the passage with the one before it, joined by blanks as long as the gap between
@@ -408,7 +449,7 @@ def _source_lists(pct: pl.DataFrame, passages: pl.DataFrame, documents: pl.DataF
     # a list has at least two places in the same window
     items = items.filter(pl.len().over("passage_id") >= 2)
     return items.with_columns(
-        pl.col("pct").cast(pl.Float64).alias("share_pct"),
+        pl.col("pct").cast(pl.Float64, strict=False).alias("share_pct"),
         pl.lit(None, dtype=pl.String).alias("qualifier"),
         pl.when(pl.col("passage").str.contains(r"(?i)import")).then(pl.lit("imports"))
         .when(pl.col("passage").str.contains(r"(?i)export")).then(pl.lit("exports"))
@@ -429,12 +470,3 @@ def _exact_quotes(items: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
         pl.col("_doc").str.slice(pl.col("start"), pl.col("end") - pl.col("start")).alias("quote")
     ).drop("_doc")
     return pl.concat([items.filter(~spans.fill_null(False)), fixed.select(items.columns)])
-
-
-def _matches(frame: pl.DataFrame, pattern: str, *, keep_text: bool = False) -> pl.DataFrame:
-    """`regex_matches` on the passages where `pattern` occurs at all.
-
-    `regex_matches` scans a passage three times; one `contains` scan first spares those scans on the
-    many candidate passages a prefilter lets through that hold no match.
-    """
-    return regex_matches(frame.filter(pl.col("text").str.contains(pattern)), pattern, keep_text=keep_text)

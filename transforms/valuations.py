@@ -145,7 +145,7 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     rows = (
         found.with_columns(
             (
-                pl.coalesce("num", "bare_num").str.replace_all(",", "").cast(pl.Float64)
+                pl.coalesce("num", "bare_num").str.replace_all(",", "").cast(pl.Float64, strict=False)
                 * pl.coalesce("scale", "bare_scale").str.to_lowercase().replace_strict(
                     _SCALES, default=1.0, return_dtype=pl.Float64
                 )
@@ -180,15 +180,16 @@ def extract(passages: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
         .group_by("doc_id")
         .agg(pl.col("currency").mode().sort().first().alias("_doc_currency"))
     )
+    # (the passage is only read for the amounts that name no currency, once per passage)
+    bare_passages = rows.filter(pl.col("currency").is_null()).select(pl.col("passage").unique())
+    text_currency = bare_passages.with_columns(
+        _code(pl.col("passage").str.extract(_CURRENCY_IN_TEXT, 1)).alias("_text_currency")
+    )
     rows = (
         rows.join(doc_currency, on="doc_id", how="left")
+        .join(text_currency, on="passage", how="left", maintain_order="left")
         .with_columns(
-            pl.coalesce(
-                "currency",
-                _code(pl.col("passage").str.extract(_CURRENCY_IN_TEXT, 1)),
-                "_doc_currency",
-                pl.lit("USD"),
-            ).alias("currency"),
+            pl.coalesce("currency", "_text_currency", "_doc_currency", pl.lit("USD")).alias("currency"),
         )
     )
     rows = resolve_markets(rows, documents)
