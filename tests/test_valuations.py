@@ -157,3 +157,31 @@ def test_no_valuations_without_money() -> None:
     facts = extract("Refining outside China remains small, slow to permit and hard to finance.")
     assert facts.is_empty()
     assert facts.schema == pl.Schema(FACT_SCHEMAS["valuation"])
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "forecast_by_year"),
+    [
+        # no date and no stated base year: the forecast period in the title sets it (2026 - 1)
+        ("Yttrium Oxide Market Outlook 2026-2031",
+         "The yttrium oxide market was worth USD 310 million in 2025 and could reach USD 450 million by 2031.",
+         {2025: False, 2031: True}),
+        # ... or the forecast period named in the opening text
+        (None,
+         "Over the forecast period 2025 to 2030 the holmium market is set to grow. It stood at "
+         "USD 90 million in 2024 and should reach USD 120 million by 2030.",
+         {2024: False, 2030: True}),
+    ],
+)
+def test_base_year_from_the_forecast_period(title: str | None, text: str, forecast_by_year: dict[int, bool]) -> None:
+    facts = extract(text, title=title)
+    assert dict(zip(facts["year"], facts["forecast"], strict=True)) == forecast_by_year
+
+
+def test_a_market_named_only_by_a_place_is_the_documents_market() -> None:
+    facts = extract(
+        "The global gadolinium market was valued at USD 200 million in 2024. "
+        "The European market was worth EUR 40 million in 2024.",
+        title="Gadolinium Market Report",
+    )
+    assert set(facts["market"]) == {"gadolinium"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import polars as pl
 
 from transforms.matching import digit_mask, per_frame, regex_matches, with_distinct
+from transforms.regions import DEMONYMS, region_table
 
 
 def ascii_bounds(pattern: str) -> str:
@@ -48,6 +49,13 @@ _AFTER_FOR = r"(?i)(?-u:\b)markets?\s+for\s+(.*)$"
 _CUT_BEFORE = rf"(?i)^(?:.*(?-u:\b)(?:{_NAME_STOPWORDS})(?:\s+|$))?"
 _CUT_AFTER = rf"(?i)\s*(?-u:\b)(?:{_NAME_STOPWORDS})(?-u:\b).*$"
 _BASE_YEAR = rf"(?i)(?-u:\b)base[\s-]+year\s*[:|]?\s*({YEAR})"
+# "Forecast 2025-2032", "Outlook 2024 to 2030", "forecast period (2024-2029)": the first forecast
+# year follows the base year.
+_FORECAST_PERIOD = rf"(?i)(?:forecast|outlook|projection)\w*(?:\s+period)?\W{{0,3}}({YEAR})\s*(?:-|–|to)\s*{YEAR}"
+# A "market" named only by a place ("the European market was worth ...") is the document's market
+# in that place, not a market of its own.
+_PLACE_NAMES = sorted({*DEMONYMS, *(r.lower() for r in region_table()["region"]), "us", "u s", "regional",
+                       "domestic", "local", "overall", "total", "entire"})
 # How much of a document's opening is read for the market it is about, when its title names none.
 _LEDE_CHARS = 2000
 
@@ -130,6 +138,8 @@ def document_context(documents: pl.DataFrame) -> pl.DataFrame:
     base_year = pl.coalesce(
         parse_year(pl.col("text").str.extract(_BASE_YEAR, 1)),
         (pl.col("published").dt.year() - 1).cast(pl.Int32),
+        parse_year(pl.col("title").str.extract(_FORECAST_PERIOD, 1)) - 1,
+        parse_year(pl.col("text").str.slice(0, _LEDE_CHARS).str.extract(_FORECAST_PERIOD, 1)) - 1,
     )
     return documents.select("doc_id", base_year.alias("base_year")).join(
         pl.concat([titles, ledes]), on="doc_id", how="left"
@@ -293,6 +303,9 @@ def resolve_markets(frame: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFram
         named, ["_phrase"],
         phrase_name(pl.col("_phrase")).alias("_name"),
         pl.col("_phrase").str.contains(r"(?i)segments?$").fill_null(False).alias("_segment"),
+    )
+    named = named.with_columns(
+        pl.when(pl.col("_name").is_in(_PLACE_NAMES)).then(None).otherwise(pl.col("_name")).alias("_name")
     )
     usual = (
         named.filter(pl.col("_name").is_not_null() & ~pl.col("_segment"))
