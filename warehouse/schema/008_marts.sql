@@ -130,3 +130,17 @@ COMMENT ON COLUMN fact_lineage.ingested_at IS 'When the document was ingested.';
 COMMENT ON COLUMN fact_lineage.extractor_version IS 'Version of the extraction rules.';
 COMMENT ON COLUMN fact_lineage.doc_id IS 'The document.';
 COMMENT ON COLUMN fact_lineage.passage_id IS 'The passage.';
+
+CREATE OR REPLACE VIEW markets AS
+WITH claims AS (
+    SELECT market, doc_id, 'valuation' AS kind FROM valuations WHERE market IS NOT NULL AND market <> ''
+    UNION ALL SELECT market, doc_id, 'growth_rate' FROM growth_rates WHERE market IS NOT NULL AND market <> ''
+)
+SELECT market, count(*) FILTER (WHERE kind = 'valuation') AS size_claims,
+       count(*) FILTER (WHERE kind = 'growth_rate') AS growth_claims, count(DISTINCT doc_id) AS documents
+FROM claims GROUP BY market;
+COMMENT ON VIEW markets IS 'The market dimension: every normalized market name ("global lithium market" and "lithium market" are both "lithium"), with how much the documents say about it.';
+COMMENT ON COLUMN markets.market IS 'Normalized market name, as in market_sizes and growth_rate_claims.';
+COMMENT ON COLUMN markets.size_claims IS 'Market size claims for it.';
+COMMENT ON COLUMN markets.growth_claims IS 'Growth rate claims for it.';
+COMMENT ON COLUMN markets.documents IS 'Documents making claims about it.';
