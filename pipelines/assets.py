@@ -244,10 +244,15 @@ def findings(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """
     from quality.expectations import SUITES, expectation_findings, render_data_docs, validate_table
 
-    raised = run_rules(read_facts(warehouse))
+    facts = read_facts(warehouse)
+    raised = run_rules(facts)
+    already_read = {FACT_TABLES[kind]: frame for kind, frame in facts.items() if kind in FACT_TABLES}
     with warehouse.connect(read_only=True) as con:
         # the findings table's own suite runs as its asset check, after this step has written it
-        suites = [validate_table(table, read_table(con, table)) for table in SUITES if table != "findings"]
+        suites = [
+            validate_table(table, already_read[table] if table in already_read else read_table(con, table))
+            for table in SUITES if table != "findings"
+        ]
     expected = expectation_findings(suites)
     combined = pl.concat([raised, expected]) if not expected.is_empty() else raised
     report = render_data_docs(suites, Path(warehouse.path).parent / "quality")
