@@ -11,7 +11,7 @@ import json
 
 import polars as pl
 
-from quality.findings import conform_findings, empty_findings, fingerprint
+from quality.findings import empty_findings, findings_from_rows, fingerprint
 
 RULE = "cagr_mismatch"
 # Percentage points. Endpoint sizes are rounded to 3-4 significant digits, which moves the implied
@@ -116,4 +116,4 @@ def cagr_mismatches(valuations: pl.DataFrame, growth_rates: pl.DataFrame,
             "quotes": [r["quote"], r["q0"], r["q1"]],
             "evidence": json.dumps(evidence),
         })
-    return conform_findings(pl.DataFrame(rows))
+    return findings_from_rows(rows)

@@ -14,7 +14,7 @@ import json
 
 import polars as pl
 
-from quality.findings import conform_findings, empty_findings, fingerprint
+from quality.findings import empty_findings, findings_from_rows, fingerprint
 from transforms.company_names import resolve_companies
 from transforms.regions import normalize_regions
 
@@ -73,8 +73,7 @@ def company_country_conflicts(companies: pl.DataFrame) -> pl.DataFrame:
             "quotes": list(dict.fromkeys(c["quote"] for c in r["claims"])),
             "evidence": json.dumps(evidence),
         })
-    return conform_findings(pl.DataFrame(rows, schema_overrides={"doc_ids": pl.List(pl.String),
-                                                                 "quotes": pl.List(pl.String)}))
+    return findings_from_rows(rows)
 
 
 def run_company_country_conflict(facts: dict[str, pl.DataFrame]) -> pl.DataFrame:

@@ -35,7 +35,7 @@ from typing import Any
 
 import polars as pl
 
-from quality.findings import conform_findings, empty_findings, fingerprint
+from quality.findings import findings_from_rows, fingerprint
 
 ERROR = "error"
 WARN = "warn"
@@ -504,7 +504,7 @@ def expectation_findings(results: SuiteResult | Iterable[SuiteResult]) -> pl.Dat
                     "evidence": json.dumps(evidence, default=str, sort_keys=True),
                 }
             )
-    return conform_findings(pl.DataFrame(rows, schema=empty_findings().schema)) if rows else empty_findings()
+    return findings_from_rows(rows)
 
 
 def render_data_docs(results: SuiteResult | Iterable[SuiteResult], out_dir: str | Path, use_gx: bool = True) -> Path:

@@ -34,3 +34,10 @@ def conform_findings(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([pl.col(c).cast(t) for c, t in FINDING_SCHEMA.items()]).unique(
         "finding_id", maintain_order=True
     )
+
+
+def findings_from_rows(rows: list[dict]) -> pl.DataFrame:
+    """Finding rows built by a rule (one dict per finding) as a conformed findings frame."""
+    if not rows:
+        return empty_findings()
+    return conform_findings(pl.DataFrame(rows, schema=FINDING_SCHEMA))

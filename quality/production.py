@@ -22,7 +22,7 @@ import json
 
 import polars as pl
 
-from quality.findings import conform_findings, empty_findings, fingerprint
+from quality.findings import empty_findings, findings_from_rows, fingerprint
 from transforms.company_names import resolve_companies
 from transforms.regions import WORLD, hierarchy_table, normalize_regions
 
@@ -163,8 +163,7 @@ def production_conflicts(capacity: pl.DataFrame, warn_gap: float = WARN_GAP,
             "doc_ids": [r["doc_id"], r["doc_id_b"]], "quotes": [r["quote"], r["quote_b"]],
             "evidence": json.dumps(evidence),
         })
-    return conform_findings(pl.DataFrame(rows, schema_overrides={"doc_ids": pl.List(pl.String),
-                                                                 "quotes": pl.List(pl.String)}))
+    return findings_from_rows(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,8 +252,7 @@ def total_mismatches(capacity: pl.DataFrame) -> pl.DataFrame:
             "doc_ids": [r["doc_id"]], "quotes": [r["t_quote"], *[x for x in r["quotes"] if x != r["t_quote"]]],
             "evidence": json.dumps(evidence),
         })
-    return conform_findings(pl.DataFrame(found, schema_overrides={"doc_ids": pl.List(pl.String),
-                                                                  "quotes": pl.List(pl.String)}))
+    return findings_from_rows(found)
 
 
 def run_production_conflict(facts: dict[str, pl.DataFrame]) -> pl.DataFrame:

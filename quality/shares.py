@@ -27,7 +27,7 @@ import json
 
 import polars as pl
 
-from quality.findings import conform_findings, empty_findings, fingerprint
+from quality.findings import empty_findings, findings_from_rows, fingerprint
 from transforms.regions import WORLD, hierarchy_table, normalize_regions
 
 SHARE_CONFLICT = "share_conflict"
@@ -331,8 +331,7 @@ def share_conflicts(claims: pl.DataFrame, wide_pp: float = WIDE_PP) -> pl.DataFr
             "doc_ids": list(dict.fromkeys([r["doc_id"], r["doc_id_b"]])),
             "quotes": [r["quote"], r["quote_b"]], "evidence": json.dumps(evidence),
         })
-    return conform_findings(pl.DataFrame(rows, schema_overrides={"doc_ids": pl.List(pl.String),
-                                                                 "quotes": pl.List(pl.String)}))
+    return findings_from_rows(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -372,8 +371,7 @@ def child_share_excesses(claims: pl.DataFrame) -> pl.DataFrame:
             "doc_ids": list(dict.fromkeys([r["doc_id"], r["doc_id_b"]])),
             "quotes": [r["quote"], r["quote_b"]], "evidence": json.dumps(evidence),
         })
-    return conform_findings(pl.DataFrame(rows, schema_overrides={"doc_ids": pl.List(pl.String),
-                                                                 "quotes": pl.List(pl.String)}))
+    return findings_from_rows(rows)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -501,8 +499,7 @@ def share_sums_over_100(claims: pl.DataFrame) -> pl.DataFrame:
         })
     if not rows:
         return empty_findings()
-    return conform_findings(pl.DataFrame(rows, schema_overrides={"doc_ids": pl.List(pl.String),
-                                                                 "quotes": pl.List(pl.String)}))
+    return findings_from_rows(rows)
 
 
 # ---------------------------------------------------------------------------------------------

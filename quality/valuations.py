@@ -31,7 +31,7 @@ import json
 import polars as pl
 
 from quality.cagr import money
-from quality.findings import conform_findings, empty_findings, fingerprint
+from quality.findings import empty_findings, findings_from_rows, fingerprint
 from quality.shares import market_key, market_label
 
 RULE = "valuation_conflict"
@@ -239,8 +239,7 @@ def valuation_conflicts(valuations: pl.DataFrame, growth_rates: pl.DataFrame | N
         return empty_findings()
     info = {r["doc_id"]: r for r in document_info(documents).iter_rows(named=True)}
     rows = [_finding(r, info) for r in found.iter_rows(named=True)]
-    return conform_findings(pl.DataFrame(rows, schema_overrides={"doc_ids": pl.List(pl.String),
-                                                                 "quotes": pl.List(pl.String)}))
+    return findings_from_rows(rows)
 
 
 def _same_publisher(a: dict, b: dict) -> tuple[str, str] | None:
